@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Command-line parsing into a struct vi2c_config. Pure: no I/O besides
+ * writing the usage/version text when asked, no exit(). Every check that can
+ * be made without touching the system (syntax, ranges, duplicates) is made
+ * here, so a bad command line never creates a socket.
+ */
+#ifndef VI2C_CONFIG_H
+#define VI2C_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define VI2C_MAX_SOCKETS 1024
+#define VI2C_MAX_ADDR	 0x7f /* 7-bit addresses only */
+
+/* One host device item of -l: HOSTADDR[@GUESTADDR][/ro]. */
+struct cfg_host_addr {
+	uint8_t host_addr;
+	uint8_t guest_addr; /* == host_addr when no @GUESTADDR was given */
+	bool read_only;
+};
+
+/* One entry of -l: <bus>:<addr>[:<addr>...]. */
+struct cfg_adapter {
+	bool by_name;	 /* true: name is an adapter name; false: number is valid */
+	unsigned number; /* /dev/i2c-<number> */
+	char *name;	 /* owned; NULL when !by_name */
+	struct cfg_host_addr *addrs; /* owned array */
+	size_t n_addrs;
+};
+
+enum emul_model {
+	EMUL_24C02,
+	EMUL_24C32,
+	EMUL_24C256,
+	EMUL_LM75,
+	EMUL_STUB,
+};
+
+/* One -e MODEL@ADDR[,key=value...]. */
+struct cfg_emul {
+	enum emul_model model;
+	uint8_t addr;
+	char *file;	  /* owned; EEPROMs only: file=PATH, NULL if absent */
+	int32_t temp_mc;  /* lm75 only: temp=<degC>, in millidegrees C; default 25000 */
+	const char *spec; /* the whole -e argument, for error messages (borrowed from argv) */
+};
+
+struct vi2c_config {
+	char *socket_path;     /* owned; base path, index appended */
+	unsigned socket_count; /* 1..VI2C_MAX_SOCKETS, default 1 */
+	struct cfg_adapter *adapters; /* owned array (-l) */
+	size_t n_adapters;
+	struct cfg_emul *emuls; /* owned array (-e, in command-line order) */
+	size_t n_emuls;
+	int verbosity; /* number of -v */
+};
+
+enum cfg_result {
+	CFG_OK = 0,	 /* run the daemon */
+	CFG_EXIT_OK = 1, /* --help or --version printed; exit 0 */
+	CFG_ERROR = 2,	 /* bad command line; *err holds one line; exit 2 */
+};
+
+/*
+ * Parses argv into *cfg (zeroed first). On CFG_ERROR, err (errlen bytes)
+ * holds a single line naming the offending option and token, and *cfg holds
+ * nothing that needs freeing. Text for --help/--version goes to `out`
+ * (a FILE *, void here to keep stdio out of this header).
+ * Uses getopt_long: resets optind itself, so it may be called repeatedly.
+ */
+enum cfg_result config_parse(struct vi2c_config *cfg, int argc, char **argv, void *out, char *err,
+			     size_t errlen);
+
+/* Frees what config_parse allocated; safe on a zeroed struct. */
+void config_free(struct vi2c_config *cfg);
+
+/*
+ * Parses one -l value into adapters (appended to cfg). Exposed for tests and
+ * fuzzing. Returns 0 or -EINVAL with err filled.
+ */
+int config_parse_device_list(struct vi2c_config *cfg, const char *list, char *err, size_t errlen);
+
+/* Parses one -e value (appended to cfg). Returns 0 or -EINVAL with err filled. */
+int config_parse_emulate(struct vi2c_config *cfg, const char *spec, char *err, size_t errlen);
+
+/* Parses an address: decimal or 0x hex, 0..0x7f. Returns 0 or -EINVAL/-ERANGE. */
+int config_parse_addr(const char *s, uint8_t *addr);
+
+/* Returns the model name as given on the command line ("24c02", "lm75", ...). */
+const char *config_model_name(enum emul_model model);
+
+#endif

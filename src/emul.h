@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Emulated I2C devices (AT24 EEPROMs, LM75, an i2c-stub-like register file).
+ *
+ * A device sees the bus the way a real chip does: each message of a combined
+ * transfer begins with a (repeated) START addressed to it, and the transfer
+ * ends with a STOP. The caller serialises access (one thread at a time per
+ * device, see i2c_bus); the device itself takes no lock.
+ *
+ * Errors: 0 or -errno. A device that would NACK returns -ENXIO; an I/O failure
+ * of the backing file returns its -errno (and the write is not acknowledged).
+ */
+#ifndef VI2C_EMUL_H
+#define VI2C_EMUL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+struct emul_dev;
+
+/*
+ * Creates a device from a parsed -e spec. For EEPROMs with file=PATH the file
+ * is opened (created filled with 0xFF if missing) and loaded; a file of the
+ * wrong size, or one that cannot be created/read, is an error.
+ * Returns the device (free with emul_destroy) or NULL with err filled
+ * (one line naming the spec) and errno set.
+ */
+struct emul_dev *emul_create(const struct cfg_emul *spec, char *err, size_t errlen);
+
+/* Frees the device and closes its file. NULL is allowed. */
+void emul_destroy(struct emul_dev *dev);
+
+/*
+ * One message after a START/repeated START: the device is addressed in the
+ * given direction and then `len` bytes are written to it (read == false) or
+ * read from it into buf (read == true). len == 0 is an address-only probe
+ * (SMBus quick) and succeeds. For EEPROMs with a file, written data is in the
+ * file (pwritev, one call) before this returns 0.
+ */
+int emul_xfer(struct emul_dev *dev, bool read, uint8_t *buf, size_t len);
+
+/* STOP condition: ends the current transfer. */
+void emul_stop(struct emul_dev *dev);
+
+/* The device's 7-bit bus address and model. */
+uint8_t emul_addr(const struct emul_dev *dev);
+enum emul_model emul_model(const struct emul_dev *dev);
+
+#endif
