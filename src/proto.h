@@ -61,16 +61,16 @@ enum vhost_user_request {
 	VHOST_USER_GET_STATUS = 40,
 };
 
-#define VHOST_USER_VERSION	    0x1
-#define VHOST_USER_VERSION_MASK	    0x3
-#define VHOST_USER_REPLY_MASK	    0x4
-#define VHOST_USER_NEED_REPLY_MASK  0x8
-#define VHOST_USER_VRING_NOFD_MASK  0x100
-#define VHOST_USER_VRING_IDX_MASK   0xff
-#define VHOST_USER_MAX_FDS	    8
-#define VHOST_USER_MAX_RAM_SLOTS    8 /* regions in one SET_MEM_TABLE */
-#define VHOST_USER_MAX_PAYLOAD	    4096
-#define VHOST_USER_VRING_F_LOG	    0x1
+#define VHOST_USER_VERSION	   0x1
+#define VHOST_USER_VERSION_MASK	   0x3
+#define VHOST_USER_REPLY_MASK	   0x4
+#define VHOST_USER_NEED_REPLY_MASK 0x8
+#define VHOST_USER_VRING_NOFD_MASK 0x100
+#define VHOST_USER_VRING_IDX_MASK  0xff
+#define VHOST_USER_MAX_FDS	   8
+#define VHOST_USER_MAX_RAM_SLOTS   8 /* regions in one SET_MEM_TABLE */
+#define VHOST_USER_MAX_PAYLOAD	   4096
+#define VHOST_USER_VRING_F_LOG	   0x1
 
 struct vhost_user_hdr {
 	uint32_t request;
@@ -111,12 +111,12 @@ struct vhost_user_single_region {
 };
 
 /* ---- split virtqueue (virtio 1.2 §2.7) ---- */
-#define VRING_DESC_F_NEXT	 1
-#define VRING_DESC_F_WRITE	 2
-#define VRING_DESC_F_INDIRECT	 4
+#define VRING_DESC_F_NEXT	   1
+#define VRING_DESC_F_WRITE	   2
+#define VRING_DESC_F_INDIRECT	   4
 #define VRING_AVAIL_F_NO_INTERRUPT 1
-#define VRING_USED_F_NO_NOTIFY	 1
-#define VIRTQ_MAX_SIZE		 32768
+#define VRING_USED_F_NO_NOTIFY	   1
+#define VIRTQ_MAX_SIZE		   32768
 
 struct vring_desc {
 	uint64_t addr;
@@ -156,12 +156,12 @@ static inline uint64_t vring_used_size(unsigned num)
 }
 
 /* ---- virtio-i2c (virtio 1.2 §5.19) ---- */
-#define VIRTIO_ID_I2C_ADAPTER	 34
+#define VIRTIO_ID_I2C_ADAPTER	   34
 #define VIRTIO_I2C_FLAGS_FAIL_NEXT 0x1
-#define VIRTIO_I2C_FLAGS_M_RD	 0x2
-#define VIRTIO_I2C_MSG_OK	 0
-#define VIRTIO_I2C_MSG_ERR	 1
-#define VIRTIO_I2C_MAX_BUF	 8192 /* our cap on one request's buffer */
+#define VIRTIO_I2C_FLAGS_M_RD	   0x2
+#define VIRTIO_I2C_MSG_OK	   0
+#define VIRTIO_I2C_MSG_ERR	   1
+#define VIRTIO_I2C_MAX_BUF	   8192 /* our cap on one request's buffer */
 
 struct virtio_i2c_out_hdr {
 	uint16_t addr; /* 7-bit address << 1 */

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * vhost-user backend side of one connection (docs/interop/vhost-user.rst):
+ * message framing, feature negotiation, memory table, the one request queue.
+ *
+ * The VMM is trusted less than the code: every message is size-checked
+ * against its request, every fd is accounted for (kept or closed), and any
+ * malformed message makes the caller close the connection. Replies carry
+ * exactly the flags (VERSION | REPLY) and sizes QEMU requires.
+ *
+ * Not thread-safe: one thread owns a struct vu_dev and its socket.
+ */
+#ifndef VI2C_VHOST_USER_H
+#define VI2C_VHOST_USER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "i2c_bus.h"
+#include "proto.h"
+#include "virtio_i2c.h"
+#include "virtq.h"
+#include "vu_mem.h"
+
+#define VU_PROTOCOL_FEATURES                                                                       \
+	((1ull << VHOST_USER_PROTOCOL_F_MQ) | (1ull << VHOST_USER_PROTOCOL_F_REPLY_ACK) |          \
+	 (1ull << VHOST_USER_PROTOCOL_F_CONFIGURE_MEM_SLOTS))
+#define VU_FEATURES (VIRTIO_I2C_DEVICE_FEATURES | (1ull << VHOST_USER_F_PROTOCOL_FEATURES))
+
+struct vu_dev {
+	const char *name;    /* socket name for log lines (borrowed) */
+	int sock;	     /* the connection; owned */
+	struct i2c_bus *bus; /* borrowed */
+
+	uint64_t features; /* from SET_FEATURES */
+	uint64_t protocol_features;
+	uint8_t status; /* SET/GET_STATUS, kept for completeness */
+	struct vu_mem mem;
+	struct virtq vq;
+	int kick_fd;  /* owned, -1 if none */
+	int err_fd;   /* owned, -1 if none */
+	bool started; /* SET_VRING_KICK received, not yet stopped */
+	bool enabled; /* SET_VRING_ENABLE, or implied without bit 30 */
+	struct virtio_i2c_queue queue;
+};
+
+/* Prepares dev for a new connection; takes ownership of sock. */
+void vu_dev_init(struct vu_dev *dev, const char *name, int sock, struct i2c_bus *bus);
+
+/* Closes the socket and every fd, unmaps guest memory, frees scratch space. */
+void vu_dev_cleanup(struct vu_dev *dev);
+
+/*
+ * Receives and handles one message from the socket. Returns 0, or -errno
+ * when the connection must be closed (-ECONNRESET: the VMM hung up; other
+ * values: a malformed message or I/O error, already logged).
+ */
+int vu_dev_handle_message(struct vu_dev *dev);
+
+/*
+ * Handles one message already received (for tests and fuzzing): takes
+ * ownership of fds[0..nfds). Replies are written to dev->sock.
+ */
+int vu_dev_dispatch(struct vu_dev *dev, const struct vhost_user_hdr *hdr, const void *payload,
+		    int *fds, unsigned nfds);
+
+/* The fd to watch for guest kicks, or -1 while the queue is not running. */
+int vu_dev_kick_fd(const struct vu_dev *dev);
+
+/* Consumes a kick and serves the queue. Returns 0 or -errno (connection unusable). */
+int vu_dev_kick(struct vu_dev *dev);
+
+#endif

@@ -1,0 +1,251 @@
+// SPDX-License-Identifier: MIT
+#include "virtio_i2c.h"
+
+#include <endian.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+/* A parsed request: where its answer goes and what the bus must do. */
+struct vi2c_req {
+	uint16_t head;
+	bool fail_next;
+	bool invalid; /* malformed: ERR without touching the bus */
+	bool read;
+	uint8_t addr;
+	uint16_t len;
+	size_t data_off;     /* into q->data */
+	uint64_t status_gpa; /* the last writable byte */
+	const char *why;     /* reason for `invalid`, for debug logs */
+};
+
+void virtio_i2c_queue_init(struct virtio_i2c_queue *q, const char *name)
+{
+	memset(q, 0, sizeof(*q));
+	q->name = name;
+}
+
+void virtio_i2c_queue_free(struct virtio_i2c_queue *q)
+{
+	free(q->reqs);
+	free(q->elems);
+	free(q->msgs);
+	free(q->data);
+	virtio_i2c_queue_init(q, q->name);
+}
+
+static int grow_group(struct virtio_i2c_queue *q, unsigned need)
+{
+	unsigned cap = q->cap ? q->cap : 4;
+	void *p;
+
+	if (need <= q->cap)
+		return 0;
+	while (cap < need)
+		cap *= 2;
+	p = reallocarray(q->reqs, cap, sizeof(*q->reqs));
+	if (!p)
+		return -ENOMEM;
+	q->reqs = p;
+	p = reallocarray(q->elems, cap, sizeof(*q->elems));
+	if (!p)
+		return -ENOMEM;
+	q->elems = p;
+	p = reallocarray(q->msgs, cap, sizeof(*q->msgs));
+	if (!p)
+		return -ENOMEM;
+	q->msgs = p;
+	q->cap = cap;
+	return 0;
+}
+
+static int grow_data(struct virtio_i2c_queue *q, size_t need)
+{
+	size_t cap = q->data_cap ? q->data_cap : 256;
+	void *p;
+
+	if (need <= q->data_cap)
+		return 0;
+	while (cap < need)
+		cap *= 2;
+	p = realloc(q->data, cap);
+	if (!p)
+		return -ENOMEM;
+	q->data = p;
+	q->data_cap = cap;
+	return 0;
+}
+
+static void mark_invalid(struct vi2c_req *r, const char *why)
+{
+	if (!r->invalid)
+		r->why = why;
+	r->invalid = true;
+}
+
+/*
+ * Parses one chain. Returns 0 (r filled, possibly invalid), -EINVAL if the
+ * status byte cannot be located (the ring is then broken), or -ENOMEM.
+ */
+static int parse_request(struct virtio_i2c_queue *q, struct virtq *vq, const struct vu_mem *mem,
+			 const struct virtq_elem *e, struct vi2c_req *r, size_t *data_used)
+{
+	struct virtio_i2c_out_hdr hdr;
+	uint64_t wlen, rlen;
+	uint32_t flags;
+	uint16_t addr;
+
+	memset(r, 0, sizeof(*r));
+	r->head = e->head;
+	if (e->in_len == 0)
+		return virtq_break(vq, "request without a writable status byte", e->head);
+	r->status_gpa = e->last_in.gpa + e->last_in.len - 1;
+	if (vu_mem_check(mem, r->status_gpa, 1))
+		return virtq_break(vq, "status byte outside guest memory", e->head);
+
+	if (e->out_len < sizeof(hdr) || virtq_elem_read(e, mem, 0, &hdr, sizeof(hdr))) {
+		/* Without a header FAIL_NEXT is unknown: the request ends its group. */
+		mark_invalid(r, "header missing or unreadable");
+		return 0;
+	}
+	flags = le32toh(hdr.flags);
+	addr = le16toh(hdr.addr);
+	r->fail_next = flags & VIRTIO_I2C_FLAGS_FAIL_NEXT;
+	r->read = flags & VIRTIO_I2C_FLAGS_M_RD;
+	r->addr = (addr >> 1) & 0x7f;
+	if (e->bad)
+		mark_invalid(r, "buffer outside guest memory, misordered or in too many pieces");
+	if (flags & ~(uint32_t)(VIRTIO_I2C_FLAGS_FAIL_NEXT | VIRTIO_I2C_FLAGS_M_RD))
+		mark_invalid(r, "reserved flag bits set");
+	/* Only 7-bit addresses (addr << 1); 10-bit format is not offered. */
+	if (addr & ~(uint16_t)0xfe)
+		mark_invalid(r, "10-bit or malformed address");
+
+	wlen = e->out_len - sizeof(hdr);
+	rlen = e->in_len - 1;
+	if (r->read ? wlen != 0 : rlen != 0)
+		mark_invalid(r, "buffer direction does not match M_RD");
+	r->len = 0;
+	if (!r->invalid) {
+		uint64_t len = r->read ? rlen : wlen;
+
+		if (len > VIRTIO_I2C_MAX_BUF) {
+			mark_invalid(r, "buffer longer than 8192 bytes");
+		} else {
+			r->len = (uint16_t)len;
+			if (grow_data(q, *data_used + r->len))
+				return -ENOMEM;
+			r->data_off = *data_used;
+			*data_used += r->len;
+			/* Copy the guest's bytes once: it may change them under us. */
+			if (!r->read && r->len &&
+			    virtq_elem_read(e, mem, sizeof(hdr), q->data + r->data_off, r->len))
+				mark_invalid(r, "write buffer unreadable");
+		}
+	}
+	if (r->invalid)
+		log_debug("%s: request %u failed: %s", q->name, r->head, r->why);
+	return 0;
+}
+
+/* Runs the group's transfer and returns every request to the used ring. */
+static void complete_group(struct virtio_i2c_queue *q, struct virtq *vq, const struct vu_mem *mem,
+			   struct i2c_bus *bus, unsigned n, bool fail_all)
+{
+	unsigned valid = 0, done;
+
+	if (!fail_all)
+		while (valid < n && !q->reqs[valid].invalid)
+			valid++;
+	for (unsigned i = 0; i < valid; i++) {
+		q->msgs[i] = (struct i2c_msg_buf){.addr = q->reqs[i].addr,
+						  .read = q->reqs[i].read,
+						  .len = q->reqs[i].len,
+						  .buf = q->data + q->reqs[i].data_off};
+	}
+	done = valid ? i2c_bus_transfer(bus, q->msgs, valid) : 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct vi2c_req *r = &q->reqs[i];
+		uint8_t status = i < done ? VIRTIO_I2C_MSG_OK : VIRTIO_I2C_MSG_ERR;
+		uint32_t used_len = 1;
+
+		if (status == VIRTIO_I2C_MSG_OK && r->read && r->len) {
+			if (virtq_elem_write(&q->elems[i], mem, 0, q->data + r->data_off, r->len))
+				status = VIRTIO_I2C_MSG_ERR;
+			else
+				used_len += r->len;
+		}
+		/* Checked at parse time, so this write lands. */
+		vu_mem_write(mem, r->status_gpa, &status, 1);
+		virtq_push(vq, r->head, used_len);
+	}
+	virtq_flush(vq);
+}
+
+/* Takes one group off the ring and completes it. Returns requests taken, or -errno. */
+static int serve_group(struct virtio_i2c_queue *q, struct virtq *vq, const struct vu_mem *mem,
+		       struct i2c_bus *bus)
+{
+	size_t data_used = 0;
+	bool too_long = false;
+	unsigned n = 0;
+	int ret = 0;
+
+	for (;;) {
+		unsigned slot = too_long ? 0 : n;
+
+		if (grow_group(q, slot + 1))
+			return -ENOMEM;
+		if (too_long)
+			data_used = 0;
+		ret = virtq_pop(vq, mem, &q->elems[slot]);
+		if (ret <= 0)
+			break;
+		ret = parse_request(q, vq, mem, &q->elems[slot], &q->reqs[slot], &data_used);
+		if (ret < 0)
+			break;
+		if (too_long) {
+			/* Past the limit: fail each remaining request of the group as it comes. */
+			complete_group(q, vq, mem, bus, 1, true);
+		} else {
+			n++;
+		}
+		if (!q->reqs[slot].fail_next)
+			break;
+		if (!too_long && n == VIRTIO_I2C_MAX_GROUP) {
+			log_debug("%s: group longer than %u requests fails", q->name,
+				  VIRTIO_I2C_MAX_GROUP);
+			complete_group(q, vq, mem, bus, n, true);
+			too_long = true;
+			n = 0;
+		}
+	}
+	/* Whatever was taken is answered, even if the ring broke after it. */
+	if (n)
+		complete_group(q, vq, mem, bus, n, false);
+	if (ret < 0)
+		return ret;
+	return (int)n + (too_long ? 1 : 0);
+}
+
+int virtio_i2c_process(struct virtio_i2c_queue *q, struct virtq *vq, const struct vu_mem *mem,
+		       struct i2c_bus *bus)
+{
+	int ret;
+
+	if (vq->broken)
+		return -EINVAL;
+	do {
+		virtq_disable_notify(vq);
+		while ((ret = serve_group(q, vq, mem, bus)) > 0)
+			;
+		virtq_notify(vq);
+		if (ret < 0)
+			return ret;
+	} while (virtq_enable_notify(vq));
+	return 0;
+}

@@ -1,0 +1,255 @@
+// SPDX-License-Identifier: MIT
+#include "virtq.h"
+
+#include <endian.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/eventfd.h>
+
+#include "log.h"
+
+#define mb()  __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
+#define wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
+
+static inline uint16_t load_le16(const uint16_t *p)
+{
+	return le16toh(__atomic_load_n(p, __ATOMIC_RELAXED));
+}
+
+static inline void store_le16(uint16_t *p, uint16_t v)
+{
+	__atomic_store_n(p, htole16(v), __ATOMIC_RELAXED);
+}
+
+void virtq_init(struct virtq *vq, const char *name)
+{
+	memset(vq, 0, sizeof(*vq));
+	vq->call_fd = -1;
+	vq->name = name;
+}
+
+int virtq_map(struct virtq *vq, const struct vu_mem *mem)
+{
+	if (!vq->addr_set || !vq->num)
+		return -EFAULT;
+	vq->desc = vu_mem_uva_to_hva(mem, vq->desc_uva, vring_desc_size(vq->num));
+	vq->avail = vu_mem_uva_to_hva(mem, vq->avail_uva, vring_avail_size(vq->num));
+	vq->used = vu_mem_uva_to_hva(mem, vq->used_uva, vring_used_size(vq->num));
+	if (!vq->desc || !vq->avail || !vq->used) {
+		vq->desc = NULL;
+		vq->avail = NULL;
+		vq->used = NULL;
+		return -EFAULT;
+	}
+	return 0;
+}
+
+void virtq_sync_used(struct virtq *vq)
+{
+	vq->used_idx = load_le16(&vq->used->idx);
+	vq->signalled_used_valid = false;
+}
+
+int virtq_break(struct virtq *vq, const char *why, unsigned value)
+{
+	if (!vq->broken)
+		log_err("%s: virtqueue stopped: %s (%u); waiting for the guest to reset it",
+			vq->name, why, value);
+	vq->broken = true;
+	return -EINVAL;
+}
+
+static void elem_add(struct virtq_elem *elem, const struct vu_mem *mem, uint64_t gpa, uint32_t len,
+		     bool writable)
+{
+	struct virtq_seg seg = {.gpa = gpa, .len = len};
+
+	if (len == 0)
+		return;
+	if (vu_mem_check(mem, gpa, len))
+		elem->bad = true;
+	if (writable) {
+		if (elem->n_in < VIRTQ_ELEM_MAX_SEGS)
+			elem->in[elem->n_in++] = seg;
+		else
+			elem->bad = true;
+		elem->in_len += len;
+		elem->last_in = seg;
+	} else {
+		/* The spec puts every readable piece before the writable ones. */
+		if (elem->in_len)
+			elem->bad = true;
+		if (elem->n_out < VIRTQ_ELEM_MAX_SEGS)
+			elem->out[elem->n_out++] = seg;
+		else
+			elem->bad = true;
+		elem->out_len += len;
+	}
+}
+
+int virtq_pop(struct virtq *vq, const struct vu_mem *mem, struct virtq_elem *elem)
+{
+	uint64_t table_gpa = 0;
+	unsigned max, count = 0, i;
+	bool in_table = false;
+	uint16_t head;
+
+	if (vq->broken)
+		return -EINVAL;
+	if (vq->last_avail == vq->avail_idx) {
+		vq->avail_idx = load_le16(&vq->avail->idx);
+		if ((uint16_t)(vq->avail_idx - vq->last_avail) > vq->num)
+			return virtq_break(
+				vq, "guest made more requests available than the queue holds",
+				(uint16_t)(vq->avail_idx - vq->last_avail));
+		if (vq->last_avail == vq->avail_idx)
+			return 0;
+	}
+	/* Read the ring entry only after seeing the index that covers it. */
+	rmb();
+	head = load_le16(&vq->avail->ring[vq->last_avail % vq->num]);
+	if (head >= vq->num)
+		return virtq_break(vq, "descriptor head out of range", head);
+	vq->last_avail++;
+
+	memset(elem, 0, sizeof(*elem));
+	elem->head = head;
+	max = vq->num;
+	i = head;
+	for (;;) {
+		struct vring_desc d;
+		uint16_t flags;
+
+		if (i >= max)
+			return virtq_break(vq, "descriptor index out of range", i);
+		if (++count > max)
+			return virtq_break(vq, "descriptor chain loops or is longer than its table",
+					   count);
+		if (in_table) {
+			if (vu_mem_read(mem, table_gpa + 16ull * i, &d, sizeof(d)))
+				return virtq_break(vq, "indirect table outside guest memory", i);
+		} else {
+			memcpy(&d, &vq->desc[i], sizeof(d));
+		}
+		flags = le16toh(d.flags);
+		d.addr = le64toh(d.addr);
+		d.len = le32toh(d.len);
+		if (flags & VRING_DESC_F_INDIRECT) {
+			if (!vq->indirect)
+				return virtq_break(vq, "indirect descriptor not negotiated", i);
+			if (in_table)
+				return virtq_break(vq, "nested indirect descriptor", i);
+			if (flags & VRING_DESC_F_NEXT)
+				return virtq_break(vq, "indirect descriptor with NEXT", i);
+			if (d.len == 0 || d.len % 16 || d.len / 16 > VIRTQ_INDIRECT_MAX)
+				return virtq_break(vq, "bad indirect table length", d.len);
+			if (vu_mem_check(mem, d.addr, d.len))
+				return virtq_break(vq, "indirect table outside guest memory", i);
+			in_table = true;
+			table_gpa = d.addr;
+			max = d.len / 16;
+			count = 0;
+			i = 0;
+			continue;
+		}
+		elem_add(elem, mem, d.addr, d.len, flags & VRING_DESC_F_WRITE);
+		if (!(flags & VRING_DESC_F_NEXT))
+			break;
+		i = le16toh(d.next);
+	}
+	return 1;
+}
+
+/* Copies between a host buffer and a list of guest pieces at a byte offset. */
+static int segs_copy(const struct virtq_seg *segs, unsigned n, const struct vu_mem *mem,
+		     uint64_t offset, uint8_t *host, uint64_t len, bool to_guest)
+{
+	for (unsigned k = 0; k < n && len; k++) {
+		uint64_t chunk;
+
+		if (offset >= segs[k].len) {
+			offset -= segs[k].len;
+			continue;
+		}
+		chunk = segs[k].len - offset;
+		if (chunk > len)
+			chunk = len;
+		if (to_guest ? vu_mem_write(mem, segs[k].gpa + offset, host, chunk)
+			     : vu_mem_read(mem, segs[k].gpa + offset, host, chunk))
+			return -EFAULT;
+		host += chunk;
+		len -= chunk;
+		offset = 0;
+	}
+	return len ? -EFAULT : 0;
+}
+
+int virtq_elem_read(const struct virtq_elem *elem, const struct vu_mem *mem, uint64_t offset,
+		    void *dst, uint64_t len)
+{
+	return segs_copy(elem->out, elem->n_out, mem, offset, dst, len, false);
+}
+
+int virtq_elem_write(const struct virtq_elem *elem, const struct vu_mem *mem, uint64_t offset,
+		     const void *src, uint64_t len)
+{
+	return segs_copy(elem->in, elem->n_in, mem, offset, (uint8_t *)src, len, true);
+}
+
+void virtq_push(struct virtq *vq, uint16_t head, uint32_t len)
+{
+	struct vring_used_elem *e = &vq->used->ring[vq->used_idx % vq->num];
+
+	/* Indices are free-running; only our shadow advances until flush. */
+	e->id = htole32(head);
+	e->len = htole32(len);
+	vq->used_idx++;
+}
+
+void virtq_flush(struct virtq *vq)
+{
+	/* Elements (and the data/status written before them) first, then the index. */
+	wmb();
+	store_le16(&vq->used->idx, vq->used_idx);
+}
+
+void virtq_notify(struct virtq *vq)
+{
+	bool need;
+
+	if (vq->call_fd < 0)
+		return;
+	/* The guest's flags/used_event must be read after our used->idx store is visible. */
+	mb();
+	if (vq->event_idx) {
+		uint16_t old = vq->signalled_used, new = vq->used_idx;
+		uint16_t used_event = load_le16(&vq->avail->ring[vq->num]);
+		bool valid = vq->signalled_used_valid;
+
+		vq->signalled_used = new;
+		vq->signalled_used_valid = true;
+		need = !valid || (uint16_t)(new - used_event - 1) < (uint16_t)(new - old);
+	} else {
+		need = !(load_le16(&vq->avail->flags) & VRING_AVAIL_F_NO_INTERRUPT);
+	}
+	if (need)
+		eventfd_write(vq->call_fd, 1);
+}
+
+bool virtq_enable_notify(struct virtq *vq)
+{
+	if (vq->event_idx)
+		store_le16((uint16_t *)&vq->used->ring[vq->num], vq->last_avail); /* avail_event */
+	else
+		store_le16(&vq->used->flags, 0);
+	/* Publish before re-reading avail->idx, or a kick sent in between is lost. */
+	mb();
+	return load_le16(&vq->avail->idx) != vq->last_avail;
+}
+
+void virtq_disable_notify(struct virtq *vq)
+{
+	if (!vq->event_idx)
+		store_le16(&vq->used->flags, VRING_USED_F_NO_NOTIFY);
+}
