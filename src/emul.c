@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Emulated devices: dispatch to the model and the parts common to all models
+ * (probe handling, argument checks, error messages).
+ */
+#include "emul.h"
+#include "emul_internal.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+void emul_dev_init(struct emul_dev *dev, const struct emul_ops *ops, const struct cfg_emul *spec)
+{
+	dev->ops = ops;
+	dev->model = spec->model;
+	dev->addr = spec->addr;
+}
+
+void emul_set_err(char *err, size_t errlen, const struct cfg_emul *spec, const char *fmt, ...)
+{
+	int saved_errno = errno;
+	va_list ap;
+	int n;
+
+	if (!err || !errlen)
+		goto out;
+	if (spec && spec->spec)
+		n = snprintf(err, errlen, "--emulate '%s': ", spec->spec);
+	else
+		n = snprintf(err, errlen, "--emulate @0x%02x: ", spec ? spec->addr : 0);
+	if (n < 0 || (size_t)n >= errlen)
+		goto out;
+	va_start(ap, fmt);
+	vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+	va_end(ap);
+out:
+	errno = saved_errno;
+}
+
+struct emul_dev *emul_create(const struct cfg_emul *spec, char *err, size_t errlen)
+{
+	if (!spec) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (spec->addr > VI2C_MAX_ADDR) {
+		emul_set_err(err, errlen, spec, "address 0x%02x is not a 7-bit address",
+			     spec->addr);
+		errno = EINVAL;
+		return NULL;
+	}
+
+	switch (spec->model) {
+	case EMUL_24C02:
+	case EMUL_24C32:
+	case EMUL_24C256:
+		return emul_eeprom_create(spec, err, errlen);
+	case EMUL_LM75:
+	case EMUL_STUB:
+		/* Only EEPROMs have a backing store; the parser enforces it too. */
+		if (spec->file) {
+			emul_set_err(err, errlen, spec, "file= is only supported by EEPROMs");
+			errno = EINVAL;
+			return NULL;
+		}
+		if (spec->model == EMUL_LM75)
+			return emul_lm75_create(spec, err, errlen);
+		return emul_stub_create(spec, err, errlen);
+	}
+
+	emul_set_err(err, errlen, spec, "unknown device model %d", (int)spec->model);
+	errno = EINVAL;
+	return NULL;
+}
+
+void emul_destroy(struct emul_dev *dev)
+{
+	if (dev)
+		dev->ops->destroy(dev);
+}
+
+int emul_xfer(struct emul_dev *dev, bool read, uint8_t *buf, size_t len)
+{
+	/* Address-only message: every model ACKs it and changes no state. */
+	if (len == 0)
+		return 0;
+	if (!buf)
+		return -EINVAL;
+	return dev->ops->xfer(dev, read, buf, len);
+}
+
+void emul_stop(struct emul_dev *dev)
+{
+	if (dev->ops->stop)
+		dev->ops->stop(dev);
+}
+
+uint8_t emul_addr(const struct emul_dev *dev)
+{
+	return dev->addr;
+}
+
+enum emul_model emul_model(const struct emul_dev *dev)
+{
+	return dev->model;
+}
