@@ -125,8 +125,10 @@ static int eeprom_write(struct eeprom *ee, const uint8_t *buf, size_t len)
 	page_base = ptr & ~(geo->page - 1);
 	off = ptr & (geo->page - 1);
 	if (n > geo->page) {
-		/* Roll-over: each cell keeps the last byte sent to it, so only
-		 * the final page's worth of data survives. */
+		/*
+		 * Roll-over: each cell keeps the last byte sent to it, so only
+		 * the final page's worth of data survives.
+		 */
 		off = (off + n - geo->page) & (geo->page - 1);
 		data += n - geo->page;
 		n = geo->page;
