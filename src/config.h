@@ -24,11 +24,12 @@ struct cfg_host_addr {
 
 /* One entry of -l: <bus>:<addr>[:<addr>...]. */
 struct cfg_adapter {
-	bool by_name;	 /* true: name is an adapter name; false: number is valid */
-	unsigned number; /* /dev/i2c-<number> */
-	char *name;	 /* owned; NULL when !by_name */
+	bool by_name;		     /* true: name is an adapter name; false: number is valid */
+	unsigned number;	     /* /dev/i2c-<number> */
+	char *name;		     /* owned; NULL when !by_name */
 	struct cfg_host_addr *addrs; /* owned array */
 	size_t n_addrs;
+	char *spec; /* owned copy of the whole -l argument, for error messages */
 };
 
 enum emul_model {
@@ -43,14 +44,19 @@ enum emul_model {
 struct cfg_emul {
 	enum emul_model model;
 	uint8_t addr;
-	char *file;	  /* owned; EEPROMs only: file=PATH, NULL if absent */
-	int32_t temp_mc;  /* lm75 only: temp=<degC>, in millidegrees C; default 25000 */
-	const char *spec; /* the whole -e argument, for error messages (borrowed from argv) */
+	char *file;	 /* owned; EEPROMs only: file=PATH, NULL if absent */
+	int32_t temp_mc; /* lm75 only: temp=<degC>, in millidegrees C; default 25000 */
+	/*
+	 * The whole -e argument, for error messages. Borrowed: from argv in
+	 * config_parse, from the caller of config_parse_emulate otherwise, who
+	 * must keep it alive as long as cfg.
+	 */
+	const char *spec;
 };
 
 struct vi2c_config {
-	char *socket_path;     /* owned; base path, index appended */
-	unsigned socket_count; /* 1..VI2C_MAX_SOCKETS, default 1 */
+	char *socket_path;	      /* owned; base path, index appended */
+	unsigned socket_count;	      /* 1..VI2C_MAX_SOCKETS, default 1 */
 	struct cfg_adapter *adapters; /* owned array (-l) */
 	size_t n_adapters;
 	struct cfg_emul *emuls; /* owned array (-e, in command-line order) */
@@ -78,18 +84,27 @@ enum cfg_result config_parse(struct vi2c_config *cfg, int argc, char **argv, voi
 void config_free(struct vi2c_config *cfg);
 
 /*
- * Parses one -l value into adapters (appended to cfg). Exposed for tests and
- * fuzzing. Returns 0 or -EINVAL with err filled.
+ * Parses one -l value into adapters (appended to cfg), checking duplicate
+ * adapters and guest addresses against everything already in cfg. Exposed for
+ * tests and fuzzing. Returns 0, or -EINVAL (-ENOMEM) with err filled and cfg
+ * unchanged.
  */
 int config_parse_device_list(struct vi2c_config *cfg, const char *list, char *err, size_t errlen);
 
-/* Parses one -e value (appended to cfg). Returns 0 or -EINVAL with err filled. */
+/*
+ * Parses one -e value (appended to cfg; spec is borrowed, see cfg_emul),
+ * checking its address against everything already in cfg. Returns 0, or
+ * -EINVAL (-ENOMEM) with err filled and cfg unchanged.
+ */
 int config_parse_emulate(struct vi2c_config *cfg, const char *spec, char *err, size_t errlen);
 
 /* Parses an address: decimal or 0x hex, 0..0x7f. Returns 0 or -EINVAL/-ERANGE. */
 int config_parse_addr(const char *s, uint8_t *addr);
 
-/* Returns the model name as given on the command line ("24c02", "lm75", ...). */
+/*
+ * Returns the model name as given on the command line ("24c02", "lm75", ...),
+ * "unknown" for a value outside the enum. Never NULL; static storage.
+ */
 const char *config_model_name(enum emul_model model);
 
 #endif

@@ -1,0 +1,789 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Command-line parser. Every number is parsed by hand from an explicit
+ * length with a saturating accumulator, so no input can overflow, and every
+ * list is split in a private copy of its argument. The guest sees one bus, so
+ * at most 128 guest addresses exist; the duplicate check therefore bounds all
+ * arrays (and the quadratic scans over them) to 128 entries.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/un.h>
+
+#include "config.h"
+
+#ifndef VI2C_VERSION
+#error "VI2C_VERSION must be defined by the build system"
+#endif
+
+#define ADAPTER_NAME_MAX 255  /* far above the kernel's 48, but bounded */
+#define EMUL_FILE_MAX	 4096 /* PATH_MAX */
+#define TEMP_MIN_MC	 (-55000)
+#define TEMP_MAX_MC	 125000
+
+static const char *const model_names[] = {
+	[EMUL_24C02] = "24c02", [EMUL_24C32] = "24c32", [EMUL_24C256] = "24c256",
+	[EMUL_LM75] = "lm75",	[EMUL_STUB] = "stub",
+};
+
+const char *config_model_name(enum emul_model model)
+{
+	if ((unsigned)model >= sizeof(model_names) / sizeof(model_names[0]))
+		return "unknown";
+	return model_names[model];
+}
+
+static bool model_is_eeprom(enum emul_model model)
+{
+	return model == EMUL_24C02 || model == EMUL_24C32 || model == EMUL_24C256;
+}
+
+/* Fills err with one line: control characters from user tokens become '?'. */
+__attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t errlen, const char *fmt,
+							  ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	for (char *p = err; *p; p++)
+		if (iscntrl((unsigned char)*p))
+			*p = '?';
+}
+
+/*
+ * Parses len digits of base 10 or 16 at s. The value saturates at max + 1, so
+ * any length is safe. Returns 0, -EINVAL (empty or not a digit) or -ERANGE.
+ */
+static int parse_digits(const char *s, size_t len, unsigned base, unsigned long max,
+			unsigned long *out)
+{
+	unsigned long v = 0;
+
+	if (!len)
+		return -EINVAL;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		unsigned d;
+
+		if (isdigit(c))
+			d = c - '0';
+		else if (base == 16 && isxdigit(c))
+			d = (unsigned)(tolower(c) - 'a' + 10);
+		else
+			return -EINVAL;
+		if (v <= max)
+			v = v * base + d;
+	}
+	if (v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+/* Decimal or 0x hex address in s[0..len). */
+static int parse_addr_n(const char *s, size_t len, uint8_t *addr)
+{
+	unsigned long v;
+	int ret;
+
+	if (len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		ret = parse_digits(s + 2, len - 2, 16, VI2C_MAX_ADDR, &v);
+	else
+		ret = parse_digits(s, len, 10, VI2C_MAX_ADDR, &v);
+	if (ret)
+		return ret;
+	*addr = (uint8_t)v;
+	return 0;
+}
+
+int config_parse_addr(const char *s, uint8_t *addr)
+{
+	if (!s || !addr)
+		return -EINVAL;
+	return parse_addr_n(s, strlen(s), addr);
+}
+
+static const char *addr_problem(int ret)
+{
+	return ret == -ERANGE ? "must be 0x00..0x7f" : "expected decimal or 0x-prefixed hex";
+}
+
+/* -55..125 degC, optional sign, up to three fractional digits, to millidegrees. */
+static int parse_temp_mc(const char *s, int32_t *out)
+{
+	const char *dot;
+	unsigned long ip, frac = 0;
+	size_t frac_len = 0;
+	bool neg = false;
+	long mc;
+
+	if (*s == '-' || *s == '+')
+		neg = *s++ == '-';
+	dot = strchr(s, '.');
+	if (parse_digits(s, dot ? (size_t)(dot - s) : strlen(s), 10, 1000, &ip))
+		return -EINVAL;
+	if (dot) {
+		frac_len = strlen(dot + 1);
+		if (frac_len < 1 || frac_len > 3 || parse_digits(dot + 1, frac_len, 10, 999, &frac))
+			return -EINVAL;
+		for (size_t i = frac_len; i < 3; i++)
+			frac *= 10;
+	}
+	mc = (long)(ip * 1000 + frac);
+	if (neg)
+		mc = -mc;
+	if (mc < TEMP_MIN_MC || mc > TEMP_MAX_MC)
+		return -ERANGE;
+	*out = (int32_t)mc;
+	return 0;
+}
+
+/* Returns base reallocated to n + 1 elements of size elem, the new one zeroed; NULL on ENOMEM. */
+static void *array_grow(void *base, size_t n, size_t elem)
+{
+	char *p = realloc(base, (n + 1) * elem);
+
+	if (p)
+		memset(p + n * elem, 0, elem);
+	return p;
+}
+
+static void adapter_free(struct cfg_adapter *a)
+{
+	free(a->name);
+	free(a->addrs);
+	free(a->spec);
+	memset(a, 0, sizeof(*a));
+}
+
+void config_free(struct vi2c_config *cfg)
+{
+	if (!cfg)
+		return;
+	for (size_t i = 0; i < cfg->n_adapters; i++)
+		adapter_free(&cfg->adapters[i]);
+	free(cfg->adapters);
+	for (size_t i = 0; i < cfg->n_emuls; i++)
+		free(cfg->emuls[i].file);
+	free(cfg->emuls);
+	free(cfg->socket_path);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+/*
+ * Fails if guest address addr is already used anywhere in cfg. `opt`/`spec`
+ * name the argument being parsed; adapters from index first_new on come from
+ * that same argument.
+ */
+static int check_guest_addr(const struct vi2c_config *cfg, uint8_t addr, const char *opt,
+			    const char *spec, size_t first_new, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < cfg->n_adapters; i++) {
+		const struct cfg_adapter *a = &cfg->adapters[i];
+
+		for (size_t j = 0; j < a->n_addrs; j++) {
+			if (a->addrs[j].guest_addr != addr)
+				continue;
+			if (i >= first_new)
+				set_err(err, errlen, "duplicate address 0x%02x in %s '%s'", addr,
+					opt, spec);
+			else
+				set_err(err, errlen,
+					"duplicate address 0x%02x (--device-list '%s' and %s '%s')",
+					addr, a->spec, opt, spec);
+			return -EINVAL;
+		}
+	}
+	for (size_t i = 0; i < cfg->n_emuls; i++) {
+		if (cfg->emuls[i].addr != addr)
+			continue;
+		set_err(err, errlen, "duplicate address 0x%02x (--emulate '%s' and %s '%s')", addr,
+			cfg->emuls[i].spec ? cfg->emuls[i].spec : "?", opt, spec);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* One HOSTADDR[@GUESTADDR][/ro] item, appended to the last adapter of cfg. */
+static int parse_host_item(struct vi2c_config *cfg, const char *item, const char *list,
+			   size_t first_new, char *err, size_t errlen)
+{
+	struct cfg_adapter *a = &cfg->adapters[cfg->n_adapters - 1];
+	const char *slash = strchr(item, '/'), *at, *end;
+	struct cfg_host_addr ha = {0}, *slot;
+	int ret;
+
+	if (!*item) {
+		set_err(err, errlen, "empty address in --device-list '%s'", list);
+		return -EINVAL;
+	}
+	end = slash ? slash : item + strlen(item);
+	if (slash) {
+		if (strcmp(slash + 1, "ro")) {
+			set_err(err, errlen,
+				"invalid flag '%s' in --device-list '%s': only '/ro' is supported",
+				slash, list);
+			return -EINVAL;
+		}
+		ha.read_only = true;
+	}
+	at = memchr(item, '@', (size_t)(end - item));
+	if ((at ? at : end) == item) {
+		set_err(err, errlen, "missing host address in '%s' in --device-list '%s'", item,
+			list);
+		return -EINVAL;
+	}
+	if (at && at + 1 == end) {
+		set_err(err, errlen,
+			"missing guest address after '@' in '%s' in --device-list '%s'", item,
+			list);
+		return -EINVAL;
+	}
+	ret = parse_addr_n(item, (size_t)((at ? at : end) - item), &ha.host_addr);
+	if (ret) {
+		set_err(err, errlen, "invalid address '%.*s' in --device-list '%s': %s",
+			(int)((at ? at : end) - item), item, list, addr_problem(ret));
+		return -EINVAL;
+	}
+	ha.guest_addr = ha.host_addr;
+	if (at) {
+		ret = parse_addr_n(at + 1, (size_t)(end - at - 1), &ha.guest_addr);
+		if (ret) {
+			set_err(err, errlen, "invalid address '%.*s' in --device-list '%s': %s",
+				(int)(end - at - 1), at + 1, list, addr_problem(ret));
+			return -EINVAL;
+		}
+	}
+	if (check_guest_addr(cfg, ha.guest_addr, "--device-list", list, first_new, err, errlen))
+		return -EINVAL;
+	/* Two guest addresses for one device would alias it: reject that too. */
+	for (size_t i = 0; i < a->n_addrs; i++) {
+		if (a->addrs[i].host_addr == ha.host_addr) {
+			set_err(err, errlen,
+				"duplicate host address 0x%02x on one adapter in --device-list "
+				"'%s'",
+				ha.host_addr, list);
+			return -EINVAL;
+		}
+	}
+	slot = array_grow(a->addrs, a->n_addrs, sizeof(*slot));
+	if (!slot) {
+		set_err(err, errlen, "out of memory parsing --device-list");
+		return -ENOMEM;
+	}
+	a->addrs = slot;
+	a->addrs[a->n_addrs++] = ha;
+	return 0;
+}
+
+static char *trim(char *s)
+{
+	char *end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+static bool all_digits(const char *s)
+{
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return false;
+	return true;
+}
+
+/* Fills the identity (number or name) of adapter a from the bus field. */
+static int parse_bus(struct vi2c_config *cfg, struct cfg_adapter *a, const char *bus,
+		     const char *list, char *err, size_t errlen)
+{
+	unsigned long number;
+
+	if (!*bus) {
+		set_err(err, errlen, "missing adapter before ':' in --device-list '%s'", list);
+		return -EINVAL;
+	}
+	if (all_digits(bus)) {
+		if (parse_digits(bus, strlen(bus), 10, INT_MAX, &number)) {
+			set_err(err, errlen, "invalid adapter number '%s' in --device-list '%s'",
+				bus, list);
+			return -EINVAL;
+		}
+		a->number = (unsigned)number;
+	} else {
+		if (strlen(bus) > ADAPTER_NAME_MAX) {
+			set_err(err, errlen,
+				"adapter name '%.32s...' too long in --device-list: max %d bytes",
+				bus, ADAPTER_NAME_MAX);
+			return -EINVAL;
+		}
+		a->by_name = true;
+	}
+	for (size_t i = 0; i < cfg->n_adapters; i++) {
+		const struct cfg_adapter *o = &cfg->adapters[i];
+
+		if (o->by_name != a->by_name ||
+		    (a->by_name ? strcmp(o->name, bus) != 0 : o->number != a->number))
+			continue;
+		set_err(err, errlen, "duplicate adapter '%s' in --device-list '%s'", bus, list);
+		return -EINVAL;
+	}
+	if (a->by_name) {
+		a->name = strdup(bus);
+		if (!a->name)
+			goto err_nomem;
+	}
+	a->spec = strdup(list);
+	if (!a->spec)
+		goto err_nomem;
+	return 0;
+
+err_nomem:
+	set_err(err, errlen, "out of memory parsing --device-list");
+	return -ENOMEM;
+}
+
+/* One <bus>:<item>[:<item>...] entry; entry is a writable copy. */
+static int parse_adapter_entry(struct vi2c_config *cfg, char *entry, const char *list,
+			       size_t first_new, char *err, size_t errlen)
+{
+	struct cfg_adapter a = {0}, *slot;
+	char *colon, *item, *next;
+	int ret;
+
+	if (!*entry) {
+		set_err(err, errlen, "empty entry in --device-list '%s'", list);
+		return -EINVAL;
+	}
+	colon = strchr(entry, ':');
+	if (!colon || !colon[1]) {
+		if (colon)
+			*colon = '\0';
+		set_err(err, errlen, "adapter '%s' has no address in --device-list '%s'",
+			trim(entry), list);
+		return -EINVAL;
+	}
+	*colon = '\0';
+	ret = parse_bus(cfg, &a, trim(entry), list, err, errlen);
+	if (ret)
+		goto err_free;
+	slot = array_grow(cfg->adapters, cfg->n_adapters, sizeof(*slot));
+	if (!slot) {
+		set_err(err, errlen, "out of memory parsing --device-list");
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	/* From here on the caller's rollback owns the adapter. */
+	cfg->adapters = slot;
+	cfg->adapters[cfg->n_adapters++] = a;
+	for (item = colon + 1; item; item = next) {
+		next = strchr(item, ':');
+		if (next)
+			*next++ = '\0';
+		ret = parse_host_item(cfg, item, list, first_new, err, errlen);
+		if (ret)
+			return ret;
+	}
+	return 0;
+
+err_free:
+	adapter_free(&a);
+	return ret;
+}
+
+int config_parse_device_list(struct vi2c_config *cfg, const char *list, char *err, size_t errlen)
+{
+	size_t first_new;
+	char *buf, *entry, *next;
+	int ret = 0;
+
+	if (!cfg || !list) {
+		set_err(err, errlen, "internal error: no --device-list");
+		return -EINVAL;
+	}
+	if (!*list) {
+		set_err(err, errlen, "empty --device-list ''");
+		return -EINVAL;
+	}
+	buf = strdup(list);
+	if (!buf) {
+		set_err(err, errlen, "out of memory parsing --device-list");
+		return -ENOMEM;
+	}
+	first_new = cfg->n_adapters;
+	for (entry = buf; entry; entry = next) {
+		next = strchr(entry, ',');
+		if (next)
+			*next++ = '\0';
+		ret = parse_adapter_entry(cfg, entry, list, first_new, err, errlen);
+		if (ret)
+			goto err_rollback;
+	}
+	free(buf);
+	return 0;
+
+err_rollback:
+	while (cfg->n_adapters > first_new)
+		adapter_free(&cfg->adapters[--cfg->n_adapters]);
+	if (!cfg->n_adapters) {
+		free(cfg->adapters);
+		cfg->adapters = NULL;
+	}
+	free(buf);
+	return ret;
+}
+
+static int parse_model(const char *name, enum emul_model *model)
+{
+	for (size_t i = 0; i < sizeof(model_names) / sizeof(model_names[0]); i++) {
+		if (!strcasecmp(name, model_names[i])) {
+			*model = (enum emul_model)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* One key=value of -e into *e; `seen` tracks keys already given. */
+static int parse_emul_option(struct cfg_emul *e, char *item, unsigned *seen, const char *spec,
+			     char *err, size_t errlen)
+{
+	enum { KEY_FILE = 1, KEY_TEMP = 2 } key;
+	char *eq = strchr(item, '='), *value;
+	bool valid;
+
+	if (!*item) {
+		set_err(err, errlen, "empty option (stray comma) in --emulate '%s'", spec);
+		return -EINVAL;
+	}
+	if (!eq) {
+		set_err(err, errlen, "expected key=value, got '%s' in --emulate '%s'", item, spec);
+		return -EINVAL;
+	}
+	*eq = '\0';
+	value = eq + 1;
+	if (!strcmp(item, "file")) {
+		key = KEY_FILE;
+		valid = model_is_eeprom(e->model);
+	} else if (!strcmp(item, "temp")) {
+		key = KEY_TEMP;
+		valid = e->model == EMUL_LM75;
+	} else {
+		set_err(err, errlen, "unknown key '%s' in --emulate '%s'", item, spec);
+		return -EINVAL;
+	}
+	if (!valid) {
+		set_err(err, errlen, "key '%s' is not valid for model %s in --emulate '%s'", item,
+			config_model_name(e->model), spec);
+		return -EINVAL;
+	}
+	if (*seen & key) {
+		set_err(err, errlen, "duplicate key '%s' in --emulate '%s'", item, spec);
+		return -EINVAL;
+	}
+	*seen |= key;
+	if (!*value) {
+		set_err(err, errlen, "empty value for key '%s' in --emulate '%s'", item, spec);
+		return -EINVAL;
+	}
+	if (key == KEY_TEMP) {
+		if (parse_temp_mc(value, &e->temp_mc)) {
+			set_err(err, errlen,
+				"invalid temp '%s' in --emulate '%s': must be -55..125 degC, "
+				"at most 3 decimals",
+				value, spec);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (strlen(value) >= EMUL_FILE_MAX) {
+		set_err(err, errlen, "file name too long in --emulate '%.64s...'", spec);
+		return -EINVAL;
+	}
+	e->file = strdup(value);
+	if (!e->file) {
+		set_err(err, errlen, "out of memory parsing --emulate");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int config_parse_emulate(struct vi2c_config *cfg, const char *spec, char *err, size_t errlen)
+{
+	struct cfg_emul e = {.spec = spec}, *slot;
+	char *buf, *opts, *at, *item, *next;
+	unsigned seen = 0;
+	int ret;
+
+	if (!cfg || !spec) {
+		set_err(err, errlen, "internal error: no --emulate");
+		return -EINVAL;
+	}
+	buf = strdup(spec);
+	if (!buf) {
+		set_err(err, errlen, "out of memory parsing --emulate");
+		return -ENOMEM;
+	}
+	opts = strchr(buf, ',');
+	if (opts)
+		*opts++ = '\0';
+	at = strchr(buf, '@');
+	if (!at) {
+		set_err(err, errlen, "missing '@ADDR' in --emulate '%s'", spec);
+		ret = -EINVAL;
+		goto err_free;
+	}
+	*at = '\0';
+	if (parse_model(buf, &e.model)) {
+		set_err(err, errlen, "unknown model '%s' in --emulate '%s'", buf, spec);
+		ret = -EINVAL;
+		goto err_free;
+	}
+	ret = parse_addr_n(at + 1, strlen(at + 1), &e.addr);
+	if (ret) {
+		set_err(err, errlen, "invalid address '%s' in --emulate '%s': %s", at + 1, spec,
+			addr_problem(ret));
+		ret = -EINVAL;
+		goto err_free;
+	}
+	if (e.model == EMUL_LM75)
+		e.temp_mc = 25000;
+	for (item = opts; item; item = next) {
+		next = strchr(item, ',');
+		if (next)
+			*next++ = '\0';
+		ret = parse_emul_option(&e, item, &seen, spec, err, errlen);
+		if (ret)
+			goto err_free;
+	}
+	ret = check_guest_addr(cfg, e.addr, "--emulate", spec, cfg->n_adapters, err, errlen);
+	if (ret)
+		goto err_free;
+	slot = array_grow(cfg->emuls, cfg->n_emuls, sizeof(*slot));
+	if (!slot) {
+		set_err(err, errlen, "out of memory parsing --emulate");
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	cfg->emuls = slot;
+	cfg->emuls[cfg->n_emuls++] = e;
+	free(buf);
+	return 0;
+
+err_free:
+	free(e.file);
+	free(buf);
+	return ret;
+}
+
+static const struct option long_options[] = {
+	{"socket-path", required_argument, NULL, 's'},
+	{"socket-count", required_argument, NULL, 'c'},
+	{"device-list", required_argument, NULL, 'l'},
+	{"emulate", required_argument, NULL, 'e'},
+	{"verbose", no_argument, NULL, 'v'},
+	{"version", no_argument, NULL, 'V'},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+/* '+': stop at the first non-option (reported as stray); ':': report missing arguments. */
+static const char short_options[] = "+:s:c:l:e:vVh";
+
+static const char *long_name(int val)
+{
+	for (const struct option *o = long_options; o->name; o++)
+		if (o->val == val)
+			return o->name;
+	return "?";
+}
+
+static void print_usage(FILE *out, const char *argv0)
+{
+	const char *slash = strrchr(argv0, '/');
+	const char *prog = slash ? slash + 1 : argv0;
+
+	fprintf(out,
+		"Usage: %s -s PATH (-l LIST | -e MODEL@ADDR[,KEY=VALUE...])... [OPTIONS]\n"
+		"vhost-user backend giving a VM an I2C bus (virtio-i2c).\n"
+		"\n"
+		"  -s, --socket-path=PATH   base path of the vhost-user sockets; the index is\n"
+		"                           appended: PATH0 .. PATH<N-1> (required)\n"
+		"  -c, --socket-count=N     number of sockets/guests, 1..%d (default 1)\n"
+		"  -l, --device-list=LIST   host devices: <bus>:<item>[:<item>...][,<bus>:...]\n"
+		"                           <bus> = adapter number (/dev/i2c-N) or adapter name,\n"
+		"                           <item> = HOSTADDR[@GUESTADDR][/ro], decimal or 0x hex\n"
+		"  -e, --emulate=SPEC       emulated device MODEL@ADDR[,KEY=VALUE...]:\n"
+		"                           24c02|24c32|24c256 [file=PATH], lm75 [temp=DEGC], "
+		"stub\n"
+		"  -v, --verbose            more log output (repeat for debug)\n"
+		"  -V, --version            print the version and exit\n"
+		"  -h, --help               print this help and exit\n"
+		"\n"
+		"At least one of -l/-e is required; guest addresses (0x00..0x7f) must be unique.\n",
+		prog, VI2C_MAX_SOCKETS);
+}
+
+static int parse_socket_count(const char *arg, unsigned *count, char *err, size_t errlen)
+{
+	unsigned long v;
+
+	if (parse_digits(arg, strlen(arg), 10, VI2C_MAX_SOCKETS, &v) || v < 1) {
+		set_err(err, errlen, "invalid --socket-count '%s': must be 1..%d", arg,
+			VI2C_MAX_SOCKETS);
+		return -EINVAL;
+	}
+	*count = (unsigned)v;
+	return 0;
+}
+
+/* PATH plus the longest index plus NUL must fit in sun_path. */
+static int check_socket_path(const struct vi2c_config *cfg, char *err, size_t errlen)
+{
+	size_t max = sizeof(((struct sockaddr_un *)NULL)->sun_path);
+	char index[16];
+	int digits = snprintf(index, sizeof(index), "%u", cfg->socket_count - 1);
+	size_t need = strlen(cfg->socket_path) + (size_t)digits + 1;
+
+	if (need > max) {
+		set_err(err, errlen,
+			"--socket-path '%s' is too long: '%s%s' needs %zu bytes, sockets allow %zu",
+			cfg->socket_path, cfg->socket_path, index, need, max);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Reports getopt's '?' or ':' result as one line. */
+static void report_getopt_error(int c, int argc, char **argv, char *err, size_t errlen)
+{
+	const char *tok = optind >= 1 && optind - 1 < argc ? argv[optind - 1] : "";
+	bool is_long = !strncmp(tok, "--", 2);
+
+	if (c == ':') {
+		if (is_long)
+			set_err(err, errlen, "option '--%s' needs an argument", long_name(optopt));
+		else
+			set_err(err, errlen, "option '-%c' needs an argument", optopt);
+	} else if (optopt && strchr(short_options + 2, optopt)) {
+		/* A known option is only rejected in its long form with "=value". */
+		set_err(err, errlen, "option '--%s' doesn't allow an argument", long_name(optopt));
+	} else if (optopt) {
+		if (isprint(optopt))
+			set_err(err, errlen, "unknown option '-%c'", optopt);
+		else
+			set_err(err, errlen, "unknown option '-\\x%02x'", (unsigned)optopt & 0xff);
+	} else {
+		set_err(err, errlen, "unknown or ambiguous option '%.*s'", (int)strcspn(tok, "="),
+			tok);
+	}
+}
+
+enum cfg_result config_parse(struct vi2c_config *cfg, int argc, char **argv, void *out, char *err,
+			     size_t errlen)
+{
+	FILE *fout = out ? out : stdout;
+	bool count_given = false;
+	int c;
+
+	if (err && errlen)
+		err[0] = '\0';
+	if (!cfg)
+		return CFG_ERROR;
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->socket_count = 1;
+	if (argc < 1 || !argv || !argv[0]) {
+		set_err(err, errlen, "empty command line");
+		goto err_free;
+	}
+
+	optind = 0; /* full reset in glibc, so parsing can be repeated */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, short_options, long_options, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			if (cfg->socket_path) {
+				set_err(err, errlen, "option '--socket-path' given more than once");
+				goto err_free;
+			}
+			if (!*optarg) {
+				set_err(err, errlen, "invalid --socket-path '': must not be empty");
+				goto err_free;
+			}
+			cfg->socket_path = strdup(optarg);
+			if (!cfg->socket_path) {
+				set_err(err, errlen, "out of memory");
+				goto err_free;
+			}
+			break;
+		case 'c':
+			if (count_given) {
+				set_err(err, errlen,
+					"option '--socket-count' given more than once");
+				goto err_free;
+			}
+			count_given = true;
+			if (parse_socket_count(optarg, &cfg->socket_count, err, errlen))
+				goto err_free;
+			break;
+		case 'l':
+			if (config_parse_device_list(cfg, optarg, err, errlen))
+				goto err_free;
+			break;
+		case 'e':
+			if (config_parse_emulate(cfg, optarg, err, errlen))
+				goto err_free;
+			break;
+		case 'v':
+			if (cfg->verbosity < 100)
+				cfg->verbosity++;
+			break;
+		case 'V':
+			fprintf(fout, "vhost-user-i2c %s\n", VI2C_VERSION);
+			fflush(fout);
+			config_free(cfg);
+			return CFG_EXIT_OK;
+		case 'h':
+			print_usage(fout, argv[0]);
+			fflush(fout);
+			config_free(cfg);
+			return CFG_EXIT_OK;
+		default:
+			report_getopt_error(c, argc, argv, err, errlen);
+			goto err_free;
+		}
+	}
+	if (optind < argc) {
+		set_err(err, errlen, "unexpected argument '%s'", argv[optind]);
+		goto err_free;
+	}
+	if (!cfg->socket_path) {
+		set_err(err, errlen, "option '--socket-path' is required");
+		goto err_free;
+	}
+	if (!cfg->n_adapters && !cfg->n_emuls) {
+		set_err(err, errlen, "at least one of '--device-list' or '--emulate' is required");
+		goto err_free;
+	}
+	if (check_socket_path(cfg, err, errlen))
+		goto err_free;
+	return CFG_OK;
+
+err_free:
+	config_free(cfg);
+	return CFG_ERROR;
+}
