@@ -132,8 +132,6 @@ static bool serve_connection(struct guest_socket *gs, int conn)
 			keep_going = false;
 			break;
 		}
-		if (pfd[PFD_LISTEN].revents)
-			refuse_extra_connection(gs);
 		if (pfd[PFD_KICK].revents && vu_dev_kick(&dev) < 0)
 			break;
 		if (pfd[PFD_CONN].revents) {
@@ -144,6 +142,9 @@ static bool serve_connection(struct guest_socket *gs, int conn)
 			}
 			if (ret < 0)
 				break;
+		} else if (pfd[PFD_LISTEN].revents) {
+			/* Only once the current VMM has nothing pending (it may be hanging up). */
+			refuse_extra_connection(gs);
 		}
 	}
 	vu_dev_cleanup(&dev);

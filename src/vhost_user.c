@@ -229,7 +229,7 @@ static int handle_vring_fd(struct vu_dev *dev, const struct vhost_user_hdr *hdr,
 		return serve_queue(dev) < 0 ? -ENOMEM : 0;
 	case VHOST_USER_SET_VRING_CALL:
 		close_fd(&dev->vq.call_fd);
-		dev->vq.call_fd = fd;
+		virtq_set_call_fd(&dev->vq, fd);
 		return 0;
 	default: /* SET_VRING_ERR: kept only to be closed; we never report ring errors by it */
 		close_fd(&dev->err_fd);

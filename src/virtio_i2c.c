@@ -167,6 +167,8 @@ static void complete_group(struct virtio_i2c_queue *q, struct virtq *vq, const s
 						  .buf = q->data + q->reqs[i].data_off};
 	}
 	done = valid ? i2c_bus_transfer(bus, q->msgs, valid) : 0;
+	log_debug("%s: group of %u request(s) from head %u: %u OK", q->name, n, q->reqs[0].head,
+		  done);
 
 	for (unsigned i = 0; i < n; i++) {
 		struct vi2c_req *r = &q->reqs[i];

@@ -218,8 +218,6 @@ void virtq_notify(struct virtq *vq)
 {
 	bool need;
 
-	if (vq->call_fd < 0)
-		return;
 	/* The guest's flags/used_event must be read after our used->idx store is visible. */
 	mb();
 	if (vq->event_idx) {
@@ -233,8 +231,21 @@ void virtq_notify(struct virtq *vq)
 	} else {
 		need = !(load_le16(&vq->avail->flags) & VRING_AVAIL_F_NO_INTERRUPT);
 	}
-	if (need)
+	if (!need)
+		return;
+	if (vq->call_fd >= 0)
 		eventfd_write(vq->call_fd, 1);
+	else
+		vq->call_pending = true; /* QEMU sends SET_VRING_CALL after starting the ring */
+}
+
+void virtq_set_call_fd(struct virtq *vq, int fd)
+{
+	vq->call_fd = fd;
+	if (fd >= 0 && vq->call_pending) {
+		vq->call_pending = false;
+		eventfd_write(fd, 1);
+	}
 }
 
 bool virtq_enable_notify(struct virtq *vq)

@@ -61,6 +61,7 @@ struct virtq {
 	uint16_t signalled_used;
 	bool signalled_used_valid;
 	bool broken;
+	bool call_pending; /* a signal was due while there was no call fd */
 	const char *name; /* for log lines, borrowed */
 };
 
@@ -97,6 +98,9 @@ void virtq_flush(struct virtq *vq);
 
 /* Signals the call fd if the guest asked for it (EVENT_IDX or NO_INTERRUPT). */
 void virtq_notify(struct virtq *vq);
+
+/* Replaces the call fd (caller closed the old one); delivers a signal that was due meanwhile. */
+void virtq_set_call_fd(struct virtq *vq, int fd);
 
 /*
  * Tells the guest we want kicks again (publishes avail_event, or clears
