@@ -5,13 +5,27 @@
 #include <pthread.h>
 #include <stdlib.h>
 
+#include "i2c_host.h"
+#include "log.h"
+
+#define MAX_ADAPTERS  64
+#define MAX_HOST_MSGS 64 /* the group limit of virtio_i2c; i2c_host enforces the kernel's 42 */
+
+enum slot_kind { SLOT_NONE, SLOT_EMUL, SLOT_HOST };
+
 struct bus_slot {
-	struct emul_dev *emul; /* NULL = nothing at this address */
-	pthread_mutex_t lock;
+	enum slot_kind kind;
+	struct emul_dev *emul;		  /* SLOT_EMUL, owned */
+	struct i2c_host_adapter *adapter; /* SLOT_HOST, borrowed from adapters[] */
+	uint8_t host_addr;
+	bool read_only;
+	pthread_mutex_t lock; /* SLOT_EMUL: held from START to STOP */
 };
 
 struct i2c_bus {
 	struct bus_slot slots[I2C_BUS_ADDRS];
+	struct i2c_host_adapter *adapters[MAX_ADAPTERS];
+	unsigned n_adapters;
 };
 
 struct i2c_bus *i2c_bus_new(void)
@@ -33,6 +47,8 @@ void i2c_bus_free(struct i2c_bus *bus)
 		emul_destroy(bus->slots[a].emul);
 		pthread_mutex_destroy(&bus->slots[a].lock);
 	}
+	for (unsigned i = 0; i < bus->n_adapters; i++)
+		i2c_host_close(bus->adapters[i]);
 	free(bus);
 }
 
@@ -42,41 +58,60 @@ int i2c_bus_add_emul(struct i2c_bus *bus, struct emul_dev *dev)
 
 	if (addr >= I2C_BUS_ADDRS)
 		return -EINVAL;
-	if (bus->slots[addr].emul)
+	if (bus->slots[addr].kind != SLOT_NONE)
 		return -EEXIST;
+	bus->slots[addr].kind = SLOT_EMUL;
 	bus->slots[addr].emul = dev;
+	return 0;
+}
+
+int i2c_bus_own_adapter(struct i2c_bus *bus, struct i2c_host_adapter *ad)
+{
+	if (bus->n_adapters == MAX_ADAPTERS)
+		return -ENOSPC;
+	bus->adapters[bus->n_adapters++] = ad;
+	return 0;
+}
+
+int i2c_bus_add_host(struct i2c_bus *bus, struct i2c_host_adapter *ad, uint8_t host_addr,
+		     uint8_t guest_addr, bool read_only)
+{
+	struct bus_slot *s;
+
+	if (guest_addr >= I2C_BUS_ADDRS || host_addr >= I2C_BUS_ADDRS)
+		return -EINVAL;
+	s = &bus->slots[guest_addr];
+	if (s->kind != SLOT_NONE)
+		return -EEXIST;
+	s->kind = SLOT_HOST;
+	s->adapter = ad;
+	s->host_addr = host_addr;
+	s->read_only = read_only;
 	return 0;
 }
 
 bool i2c_bus_has(const struct i2c_bus *bus, unsigned addr)
 {
-	return addr < I2C_BUS_ADDRS && bus->slots[addr].emul;
+	return addr < I2C_BUS_ADDRS && bus->slots[addr].kind != SLOT_NONE;
 }
 
-unsigned i2c_bus_transfer(struct i2c_bus *bus, struct i2c_msg_buf *msgs, unsigned n)
+/* Emulated devices: each message goes to its device; one STOP for all at the end. */
+static unsigned transfer_emul(struct i2c_bus *bus, struct i2c_msg_buf *msgs, unsigned n)
 {
 	uint64_t touched[2] = {0, 0};
-	unsigned reachable = n, done;
+	unsigned done;
 
-	/* The transfer can only get as far as the first address nobody answers. */
-	for (unsigned i = 0; i < n; i++) {
-		if (!i2c_bus_has(bus, msgs[i].addr)) {
-			reachable = i;
-			break;
-		}
+	for (unsigned i = 0; i < n; i++)
 		touched[msgs[i].addr / 64] |= 1ull << (msgs[i].addr % 64);
-	}
 	for (unsigned a = 0; a < I2C_BUS_ADDRS; a++)
 		if (touched[a / 64] & (1ull << (a % 64)))
 			pthread_mutex_lock(&bus->slots[a].lock);
-
-	for (done = 0; done < reachable; done++) {
+	for (done = 0; done < n; done++) {
 		struct i2c_msg_buf *m = &msgs[done];
 
 		if (emul_xfer(bus->slots[m->addr].emul, m->read, m->buf, m->len) < 0)
 			break;
 	}
-	/* One STOP ends the transfer for every device that took part. */
 	for (unsigned a = I2C_BUS_ADDRS; a-- > 0;) {
 		if (touched[a / 64] & (1ull << (a % 64))) {
 			emul_stop(bus->slots[a].emul);
@@ -84,4 +119,69 @@ unsigned i2c_bus_transfer(struct i2c_bus *bus, struct i2c_msg_buf *msgs, unsigne
 		}
 	}
 	return done;
+}
+
+/* The /ro policy: may message i of a group reach a read-only device? */
+static bool read_only_allows(const struct i2c_msg_buf *msgs, unsigned n, unsigned i)
+{
+	if (msgs[i].read || msgs[i].len == 0)
+		return true;
+	/* Setting a register pointer for the read that follows it. */
+	return msgs[i].len <= 2 && i + 1 < n && msgs[i + 1].read &&
+	       msgs[i + 1].addr == msgs[i].addr;
+}
+
+/* Host devices: one adapter, addresses translated, the whole group in one transaction. */
+static unsigned transfer_host(struct i2c_bus *bus, struct i2c_msg_buf *msgs, unsigned n)
+{
+	struct i2c_host_adapter *ad = bus->slots[msgs[0].addr].adapter;
+	struct i2c_msg_buf host[MAX_HOST_MSGS];
+	unsigned allowed = n;
+
+	if (n > MAX_HOST_MSGS)
+		return 0;
+	for (unsigned i = 0; i < n; i++) {
+		const struct bus_slot *s = &bus->slots[msgs[i].addr];
+
+		if (s->read_only && !read_only_allows(msgs, n, i)) {
+			log_debug("write of %u bytes to read-only device 0x%02x refused",
+				  msgs[i].len, msgs[i].addr);
+			allowed = i;
+			break;
+		}
+		host[i] = msgs[i];
+		host[i].addr = s->host_addr;
+	}
+	if (!allowed)
+		return 0;
+	/* The adapter runs all or nothing: a refused write after it still NACKs there. */
+	return i2c_host_transfer(ad, host, allowed) == allowed ? allowed : 0;
+}
+
+unsigned i2c_bus_transfer(struct i2c_bus *bus, struct i2c_msg_buf *msgs, unsigned n)
+{
+	unsigned reachable = n;
+	const struct bus_slot *first;
+
+	/* The transfer can only get as far as the first address nobody answers. */
+	for (unsigned i = 0; i < n; i++) {
+		if (!i2c_bus_has(bus, msgs[i].addr)) {
+			reachable = i;
+			break;
+		}
+	}
+	if (!reachable)
+		return 0;
+	first = &bus->slots[msgs[0].addr];
+	for (unsigned i = 1; i < reachable; i++) {
+		const struct bus_slot *s = &bus->slots[msgs[i].addr];
+
+		if (s->kind != first->kind || s->adapter != first->adapter) {
+			log_debug("transfer spans devices on different adapters: refused");
+			return 0;
+		}
+	}
+	if (first->kind == SLOT_EMUL)
+		return transfer_emul(bus, msgs, reachable);
+	return transfer_host(bus, msgs, reachable);
 }

@@ -21,10 +21,13 @@
 #include "emul.h"
 #include "guest_socket.h"
 #include "i2c_bus.h"
+#include "i2c_host.h"
 #include "log.h"
 
 #define EXIT_BAD_INPUT	  2
 #define SHUTDOWN_GRACE_MS 2000
+#define SYSFS_ROOT	  "/sys"
+#define DEV_DIR		  "/dev"
 
 static void fail_line(const char *msg)
 {
@@ -84,6 +87,55 @@ static int build_bus(const struct vi2c_config *cfg, struct i2c_bus **out, char *
 	return 0;
 }
 
+/*
+ * Opens every adapter of -l and claims every listed address (never the rest
+ * of the bus, never a device a host driver owns or another instance passes).
+ */
+static int add_host_devices(const struct vi2c_config *cfg, struct i2c_bus *bus, char *err,
+			    size_t errlen)
+{
+	unsigned *numbers;
+	int ret;
+
+	if (!cfg->n_adapters)
+		return 0;
+	numbers = calloc(cfg->n_adapters, sizeof(*numbers));
+	if (!numbers) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	ret = i2c_host_resolve(cfg, SYSFS_ROOT, numbers, err, errlen);
+	for (size_t i = 0; i < cfg->n_adapters && !ret; i++) {
+		const struct cfg_adapter *a = &cfg->adapters[i];
+		struct i2c_host_adapter *ad = i2c_host_open(numbers[i], DEV_DIR, err, errlen);
+
+		if (!ad) {
+			ret = -errno;
+			break;
+		}
+		ret = i2c_bus_own_adapter(bus, ad);
+		if (ret) {
+			snprintf(err, errlen, "too many adapters in --device-list");
+			i2c_host_close(ad);
+			break;
+		}
+		for (size_t k = 0; k < a->n_addrs && !ret; k++) {
+			const struct cfg_host_addr *h = &a->addrs[k];
+
+			ret = i2c_host_claim(ad, h->host_addr, SYSFS_ROOT, err, errlen);
+			if (!ret)
+				ret = i2c_bus_add_host(bus, ad, h->host_addr, h->guest_addr,
+						       h->read_only);
+			if (ret == -EEXIST)
+				snprintf(err, errlen,
+					 "--device-list '%s': guest address 0x%02x twice", a->spec,
+					 h->guest_addr);
+		}
+	}
+	free(numbers);
+	return ret;
+}
+
 /* Many guests each hold a few fds (socket, kick, call, memory): lift the soft limit. */
 static void raise_fd_limit(void)
 {
@@ -140,15 +192,14 @@ int main(int argc, char **argv)
 		status = EXIT_BAD_INPUT;
 		goto out_config;
 	}
-	if (cfg.n_adapters) {
-		fail_line("--device-list: host I2C devices are not supported yet in this version; "
-			  "use --emulate");
-		goto out_config;
-	}
 	if (build_bus(&cfg, &bus, err, sizeof(err))) {
 		fail_line(err);
 		status = EXIT_BAD_INPUT;
 		goto out_config;
+	}
+	if (add_host_devices(&cfg, bus, err, sizeof(err))) {
+		fail_line(err);
+		goto out_sockets;
 	}
 
 	raise_fd_limit();
