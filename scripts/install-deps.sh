@@ -3,7 +3,7 @@
 # does nothing when everything is already installed.
 set -euo pipefail
 
-pkgs=(build-essential cmake pkg-config libcmocka-dev clang
+pkgs=(build-essential cmake pkg-config libcmocka-dev libseccomp-dev clang
       qemu-system-x86 kmod cpio xz-utils libelf1 libssl3 bc)
 
 missing=()

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: MIT
+#include "sandbox.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <pwd.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <linux/i2c-dev.h>
+
+/* What serving guests needs once set-up is over (glibc's wrappers included). */
+static const int allowed_syscalls[] = {
+	/* I/O on sockets, eventfds, device nodes and EEPROM files */
+	SCMP_SYS(read),
+	SCMP_SYS(write),
+	SCMP_SYS(readv),
+	SCMP_SYS(writev),
+	SCMP_SYS(pread64),
+	SCMP_SYS(pwrite64),
+	SCMP_SYS(preadv),
+	SCMP_SYS(pwritev),
+	SCMP_SYS(recvmsg),
+	SCMP_SYS(sendmsg),
+	SCMP_SYS(recvfrom),
+	SCMP_SYS(sendto),
+	SCMP_SYS(accept4),
+	SCMP_SYS(accept),
+	SCMP_SYS(close),
+	SCMP_SYS(poll),
+	SCMP_SYS(ppoll),
+	SCMP_SYS(fdatasync),
+	SCMP_SYS(fsync),
+	SCMP_SYS(lseek),
+	SCMP_SYS(fstat),
+	SCMP_SYS(newfstatat),
+	SCMP_SYS(fcntl),
+	SCMP_SYS(getsockopt),
+	SCMP_SYS(shutdown),
+	/* guest memory from the VMM's fds */
+	SCMP_SYS(mmap),
+	SCMP_SYS(munmap),
+	SCMP_SYS(mprotect),
+	SCMP_SYS(madvise),
+	SCMP_SYS(brk),
+	SCMP_SYS(mremap),
+	/* threads, locks, time, signals */
+	SCMP_SYS(futex),
+	SCMP_SYS(clone),
+	SCMP_SYS(clone3),
+	SCMP_SYS(set_robust_list),
+	SCMP_SYS(rseq),
+	SCMP_SYS(sched_yield),
+	SCMP_SYS(clock_gettime),
+	SCMP_SYS(clock_nanosleep),
+	SCMP_SYS(nanosleep),
+	SCMP_SYS(gettimeofday),
+	SCMP_SYS(rt_sigprocmask),
+	SCMP_SYS(rt_sigtimedwait),
+	SCMP_SYS(rt_sigreturn),
+	SCMP_SYS(rt_sigaction),
+	SCMP_SYS(getpid),
+	SCMP_SYS(gettid),
+	SCMP_SYS(tgkill),
+	SCMP_SYS(exit),
+	SCMP_SYS(exit_group),
+	SCMP_SYS(restart_syscall),
+	SCMP_SYS(getrandom),
+	/* removing our socket files at exit */
+	SCMP_SYS(unlink),
+	SCMP_SYS(unlinkat),
+};
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_UNDEFINED__)
+#define VI2C_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define VI2C_SANITIZED 1
+#endif
+#endif
+
+#ifdef VI2C_SANITIZED
+/* ASan/UBSan/LSan runtimes (test builds only): reports, symbolizing, the leak check at exit. */
+static const int sanitizer_syscalls[] = {
+	SCMP_SYS(open),	       SCMP_SYS(openat),
+	SCMP_SYS(readlink),    SCMP_SYS(readlinkat),
+	SCMP_SYS(getdents64),  SCMP_SYS(ptrace),
+	SCMP_SYS(prctl),       SCMP_SYS(sched_getaffinity),
+	SCMP_SYS(sigaltstack), SCMP_SYS(wait4),
+	SCMP_SYS(waitid),      SCMP_SYS(pipe2),
+	SCMP_SYS(getppid),     SCMP_SYS(kill),
+	SCMP_SYS(stat),	       SCMP_SYS(lstat),
+	SCMP_SYS(dup2),	       SCMP_SYS(dup3),
+	SCMP_SYS(execve),      SCMP_SYS(uname),
+	SCMP_SYS(statx),       SCMP_SYS(access),
+	SCMP_SYS(getuid),      SCMP_SYS(geteuid),
+	SCMP_SYS(getrlimit),   SCMP_SYS(prlimit64),
+	SCMP_SYS(setrlimit),   SCMP_SYS(fork),
+	SCMP_SYS(vfork),       SCMP_SYS(getcwd),
+};
+#endif
+
+/* The only ioctls a guest's requests can cause (i2c-dev); FIONBIO etc. are not needed. */
+static const unsigned long allowed_ioctls[] = {I2C_SLAVE, I2C_FUNCS, I2C_RDWR, I2C_SMBUS};
+
+static void on_sigsys(int sig, siginfo_t *info, void *uctx)
+{
+	char msg[128];
+	int n;
+
+	(void)uctx;
+	n = snprintf(msg, sizeof(msg),
+		     "vhost-user-i2c: error: sandbox: forbidden system call %d; terminating\n",
+		     info->si_syscall);
+	if (n > 0 && write(STDERR_FILENO, msg, (size_t)n) < 0)
+		n = 0;
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static int switch_user(const struct sandbox_opts *o, char *err, size_t errlen)
+{
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+
+	if (!o->user && !o->group)
+		return 0;
+	if (geteuid() != 0) {
+		snprintf(err, errlen, "--user/--group need the daemon to be started as root");
+		return -EPERM;
+	}
+	if (o->user) {
+		struct passwd *pw = getpwnam(o->user);
+
+		if (!pw) {
+			snprintf(err, errlen, "unknown user '%s' in --user", o->user);
+			return -ENOENT;
+		}
+		uid = pw->pw_uid;
+		gid = pw->pw_gid;
+	}
+	if (o->group) {
+		struct group *gr = getgrnam(o->group);
+
+		if (!gr) {
+			snprintf(err, errlen, "unknown group '%s' in --group", o->group);
+			return -ENOENT;
+		}
+		gid = gr->gr_gid;
+	}
+	/* Group first: once the uid changes we may no longer change groups. */
+	if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 ||
+	    setresuid(uid, uid, uid) < 0) {
+		int e = errno;
+
+		snprintf(err, errlen, "cannot switch to uid %u gid %u: %s", (unsigned)uid,
+			 (unsigned)gid, strerror(e));
+		return -e;
+	}
+	return 0;
+}
+
+static int drop_capabilities(char *err, size_t errlen)
+{
+	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+
+	/* The bounding set needs CAP_SETPCAP to shrink; without it there is nothing to drop. */
+	for (int cap = 0; cap <= CAP_LAST_CAP; cap++)
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL && errno != EPERM)
+			break;
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capset, &hdr, data) < 0) {
+		int e = errno;
+
+		snprintf(err, errlen, "cannot drop capabilities: %s", strerror(e));
+		return -e;
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		int e = errno;
+
+		snprintf(err, errlen, "cannot set no_new_privs: %s", strerror(e));
+		return -e;
+	}
+	return 0;
+}
+
+static int install_filter(const struct sandbox_opts *o, char *err, size_t errlen)
+{
+	struct sigaction sa = {.sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO};
+	scmp_filter_ctx ctx;
+	int ret = 0;
+
+	ctx = seccomp_init(SCMP_ACT_TRAP);
+	if (!ctx) {
+		snprintf(err, errlen, "cannot create the seccomp filter");
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < sizeof(allowed_syscalls) / sizeof(allowed_syscalls[0]) && !ret; i++)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed_syscalls[i], 0);
+#ifdef VI2C_SANITIZED
+	for (size_t i = 0; i < sizeof(sanitizer_syscalls) / sizeof(sanitizer_syscalls[0]) && !ret;
+	     i++)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, sanitizer_syscalls[i], 0);
+#endif
+	for (size_t i = 0; i < sizeof(allowed_ioctls) / sizeof(allowed_ioctls[0]) && !ret; i++)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+				       SCMP_A1(SCMP_CMP_EQ, allowed_ioctls[i]));
+	if (!ret && o->syslog) {
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+				       SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+		if (!ret)
+			ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(connect), 0);
+	}
+	/* The handler must be in place before the filter can trap. */
+	if (!ret && sigaction(SIGSYS, &sa, NULL) < 0)
+		ret = -errno;
+	if (!ret)
+		ret = seccomp_load(ctx);
+	seccomp_release(ctx);
+	if (ret)
+		snprintf(err, errlen, "cannot install the seccomp filter: %s", strerror(-ret));
+	return ret;
+}
+
+int sandbox_enter(const struct sandbox_opts *opts, char *err, size_t errlen)
+{
+	int ret;
+
+	ret = switch_user(opts, err, errlen);
+	if (!ret)
+		ret = drop_capabilities(err, errlen);
+	if (!ret)
+		ret = install_filter(opts, err, errlen);
+	return ret;
+}
+
+bool sandbox_active(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+	bool active = false;
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, "Seccomp:", 8) == 0)
+			active = atoi(line + 8) != 0;
+	fclose(f);
+	return active;
+}
