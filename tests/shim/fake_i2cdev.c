@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/i2c-dev.h>
@@ -38,7 +39,11 @@ struct fake_dev {
 	int fail_errno;
 	unsigned fail_skip;
 	int fail_count; /* transfers left to fail; -1 = forever */
+	unsigned delay_ms; /* each transfer to it takes this long (outside the fake's lock) */
 };
+
+/* Set by a transfer to a slow device; slept off by ioctl() once the lock is released. */
+static __thread unsigned pending_delay_ms;
 
 struct fake_adapter {
 	bool used;
@@ -422,6 +427,14 @@ static int config_line(char *line)
 		}
 		return 0;
 	}
+	if (!strcmp(w[0], "delay")) {
+		struct fake_dev *d = config_dev(w, n);
+
+		if (!d || n != 4 || !parse_num(w[3], 60000, &v2))
+			return -EINVAL;
+		d->delay_ms = (unsigned)v2;
+		return 0;
+	}
 	if (!strcmp(w[0], "fail")) {
 		struct fake_dev *d = config_dev(w, n);
 
@@ -744,6 +757,8 @@ static int dev_answers(struct fake_adapter *a, unsigned addr)
 	if (addr >= N_ADDRS || !a->dev[addr].present)
 		return ENXIO;
 	d = &a->dev[addr];
+	if (d->delay_ms > pending_delay_ms)
+		pending_delay_ms = d->delay_ms;
 	if (!d->fail_errno || d->fail_count == 0)
 		return 0;
 	if (d->fail_skip) {
@@ -991,8 +1006,16 @@ __attribute__((visibility("default"))) int ioctl(int fd, unsigned long req, ...)
 		pthread_mutex_unlock(&fake_lock);
 		return real_ioctl(fd, req, arg);
 	}
+	pending_delay_ms = 0;
 	ret = fake_ioctl(&fds[fd], req, arg);
 	pthread_mutex_unlock(&fake_lock);
+	if (pending_delay_ms) {
+		struct timespec ts = {.tv_sec = pending_delay_ms / 1000,
+				      .tv_nsec = (long)(pending_delay_ms % 1000) * 1000000L};
+
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+	}
 	if (ret < 0) {
 		errno = -ret;
 		return -1;

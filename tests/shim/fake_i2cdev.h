@@ -31,6 +31,7 @@
  *                       the node is unlinked, every later ioctl gives ENODEV)
  *   device NR ADDR [busy=DRIVER] [client]   (client: unbound sysfs client)
  *   reg NR ADDR START BYTE...               preset registers (bytes in hex)
+ *   delay NR ADDR MS     every transfer to ADDR takes MS milliseconds (slow device)
  *   fail NR ADDR ERRNAME [skip=K] [count=C] fail C (default 1, 0 = forever)
  *                       transfers to ADDR after letting K pass; ERRNAME is
  *                       ENXIO, EREMOTEIO, EIO, ETIMEDOUT, EAGAIN or ENODEV
