@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* QEMU 7.2's vhost-user-i2c message sequences (init, start, stop, reconnect). */
+#include <endian.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -298,8 +299,12 @@ int vf_dev_reconnect(struct vf_dev *dev, bool full_init)
 	dev->conn = NULL;
 	dev->started = false;
 	memset(dev->regions_added, 0, sizeof(dev->regions_added));
-	vf_vring_reset(&dev->vr);
-	dev->base = 0;
+	/*
+	 * Like QEMU: the guest's ring stays as it is (the old backend may still
+	 * be looking at it) and the new backend resumes at the used index, so
+	 * requests that were in flight are replayed.
+	 */
+	dev->base = le16toh(__atomic_load_n(&dev->vr.used->idx, __ATOMIC_ACQUIRE));
 	dev->conn = vf_conn_connect(dev->path, dev->opts.timeout_ms);
 	if (!dev->conn)
 		return -errno;

@@ -48,6 +48,7 @@ static int queue_batch(struct vf_dev *dev, struct vf_i2c_msg *msgs, unsigned fir
 		struct vf_sg sg[3];
 		struct vf_i2c_slot *slot;
 		uint16_t head = vr->free_head;
+		uint32_t hflags;
 		int ret;
 
 		if (vr->num_free < (indirect ? 1 : nsg))
@@ -58,10 +59,15 @@ static int queue_batch(struct vf_dev *dev, struct vf_i2c_msg *msgs, unsigned fir
 			break;
 		}
 		slot = &dev->slots[head];
-		slot->hdr.addr = htole16((uint16_t)(m->addr << 1));
+		slot->hdr.addr =
+			htole16(m->flags & VF_I2C_M_RAW_ADDR ? m->addr : (uint16_t)(m->addr << 1));
 		slot->hdr.padding = 0;
-		slot->hdr.flags = htole32((i + 1 < n ? VIRTIO_I2C_FLAGS_FAIL_NEXT : 0) |
-					  (rd ? VIRTIO_I2C_FLAGS_M_RD : 0));
+		hflags = (i + 1 < n && !(m->flags & VF_I2C_M_END_GROUP))
+				 ? VIRTIO_I2C_FLAGS_FAIL_NEXT
+				 : 0;
+		if (rd)
+			hflags |= VIRTIO_I2C_FLAGS_M_RD;
+		slot->hdr.flags = htole32(hflags ^ m->hdr_flags_xor);
 		slot->status = VF_I2C_UNTOUCHED;
 		sg[0] = (struct vf_sg){.gpa = vf_i2c_slot_hdr_gpa(dev, head), .len = 8};
 		if (m->len) {

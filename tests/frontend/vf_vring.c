@@ -298,9 +298,9 @@ int vf_vring_wait_used(struct vf_vring *vr, int timeout_ms)
 		left = deadline < 0 ? -1 : (int)(deadline - now_ms());
 		if (deadline >= 0 && left <= 0)
 			return -ETIMEDOUT;
+		/* No polling fallback: an entry the device never signals is a timeout, as a guest
+		 * sleeping on its interrupt would see it. */
 		err = vf_vring_wait_call(vr, left);
-		if (err == -ETIMEDOUT)
-			return vf_vring_used_pending(vr) ? 0 : -ETIMEDOUT;
 		if (err)
 			return err;
 	}

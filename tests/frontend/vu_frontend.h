@@ -239,7 +239,9 @@ int vf_vring_get_used(struct vf_vring *vr, uint32_t *id, uint32_t *len, void **c
 /*
  * Waits until at least one used entry is pending, sleeping on the call
  * eventfd in poll(). With EVENT_IDX used_event is set to last_used first,
- * so the device signals the next entry. Returns 0 or -ETIMEDOUT.
+ * so the device signals the next entry. Returns 0 or -ETIMEDOUT, also when
+ * entries were completed but never signalled while we slept (a guest
+ * waiting for its interrupt would hang there).
  */
 int vf_vring_wait_used(struct vf_vring *vr, int timeout_ms);
 /* Waits for (and consumes) a signal on the call eventfd: 0 or -ETIMEDOUT. */
@@ -344,8 +346,9 @@ struct vf_dev *vf_dev_open(const char *path, const struct vf_dev_opts *opts);
 /* Stop (ignoring a dead ring), zero the ring, start again at base 0. */
 int vf_dev_restart_fresh(struct vf_dev *dev);
 /*
- * Drops the connection, zeroes the ring, connects again and runs init (if
- * full_init; QEMU's reconnect skips it) and start with base 0.
+ * Drops the connection, connects again and runs init (if full_init; QEMU's
+ * reconnect skips it) and start. As in QEMU the ring is left untouched and
+ * the new base is used->idx, so in-flight requests are replayed.
  */
 int vf_dev_reconnect(struct vf_dev *dev, bool full_init);
 
@@ -353,17 +356,20 @@ int vf_dev_reconnect(struct vf_dev *dev, bool full_init);
 /* virtio-i2c                                                          */
 /* ------------------------------------------------------------------ */
 
-#define VF_I2C_M_RD	   0x1	/* vf_i2c_msg.flags: read (like I2C_M_RD) */
-#define VF_I2C_NOT_SENT	   0xff /* vf_i2c_msg.status of a message never queued */
-#define VF_I2C_UNTOUCHED   0xfe /* status byte poison: the device never wrote it */
-#define VF_XFER_ONE_BATCH  0x1	/* stop after the first batch, as Linux does */
-#define VF_XFER_FORCE_KICK 0x2	/* kick even if the device suppressed notifications */
+#define VF_I2C_M_RD	   0x1	 /* vf_i2c_msg.flags: read (like I2C_M_RD) */
+#define VF_I2C_M_END_GROUP 0x100 /* no FAIL_NEXT although not the last message */
+#define VF_I2C_M_RAW_ADDR  0x200 /* addr is the raw le16 out_hdr.addr, not a 7-bit address */
+#define VF_I2C_NOT_SENT	   0xff	 /* vf_i2c_msg.status of a message never queued */
+#define VF_I2C_UNTOUCHED   0xfe	 /* status byte poison: the device never wrote it */
+#define VF_XFER_ONE_BATCH  0x1	 /* stop after the first batch, as Linux does */
+#define VF_XFER_FORCE_KICK 0x2	 /* kick even if the device suppressed notifications */
 
 struct vf_i2c_msg {
-	uint16_t addr;	/* 7-bit */
-	uint16_t flags; /* VF_I2C_M_RD */
-	uint32_t len;	/* 0 = zero-length request (no buffer descriptor) */
-	uint8_t *buf;	/* caller memory; copied to/from guest memory */
+	uint16_t addr;		/* 7-bit */
+	uint16_t flags;		/* VF_I2C_M_* */
+	uint32_t len;		/* 0 = zero-length request (no buffer descriptor) */
+	uint8_t *buf;		/* caller memory; copied to/from guest memory */
+	uint32_t hdr_flags_xor; /* XORed into out_hdr.flags last (crafting bad headers) */
 	/* results */
 	uint8_t status; /* VIRTIO_I2C_MSG_OK / _ERR as written by the device, or VF_I2C_NOT_SENT */
 	uint32_t used_len; /* used element len */

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Runs the real daemon ($VI2C_DAEMON) as a child process for integration
+ * tests: a private temp dir (mkdtemp under /tmp) holds its sockets, its log
+ * (stderr) and its stdout; the dir is removed by daemon_free.
+ * Functions return 0 or -errno; daemon_new returns NULL + errno.
+ */
+#ifndef VI2C_TEST_DAEMON_H
+#define VI2C_TEST_DAEMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define DAEMON_TIMEOUT_MS 10000
+
+struct daemon {
+	char dir[64];	    /* temp dir, removed by daemon_free */
+	char sock[128];	    /* socket base path: <dir>/vi2c.sock (index appended by the daemon) */
+	char log_path[128]; /* <dir>/daemon.log: stderr, appended across restarts */
+	char out_path[128]; /* <dir>/daemon.out: stdout */
+	pid_t pid;	    /* 0 when not running */
+	int status;	    /* wait status of the last exit */
+	bool reaped;	    /* status holds an exit not yet returned by daemon_wait_exit */
+	unsigned nsockets;  /* sockets started by daemon_start (checked by daemon_finish) */
+};
+
+/* Creates the temp dir. Free with daemon_free. */
+struct daemon *daemon_new(void);
+/* Kills a still running daemon (SIGKILL), removes the dir recursively. NULL allowed. */
+void daemon_free(struct daemon *d);
+
+/* "<sock><idx>" into buf. */
+void daemon_sock_path(const struct daemon *d, unsigned idx, char *buf, size_t len);
+
+/* Forks and execs $VI2C_DAEMON with exactly argv[] (NULL-terminated, no argv[0]). */
+int daemon_spawn(struct daemon *d, char *const argv[]);
+/*
+ * Spawns `$VI2C_DAEMON -s <sock> -c <count> extra...` and waits until it
+ * listens on every socket <sock>0..<count-1> (DAEMON_TIMEOUT_MS).
+ * extra may be NULL. On failure the daemon is killed.
+ */
+int daemon_start(struct daemon *d, unsigned count, char *const extra[]);
+/* Waits until the daemon listens on path (seen in /proc: no probe connection). */
+int daemon_wait_socket(struct daemon *d, const char *path, int timeout_ms);
+
+/* Waits for exit; *exit_code = exit status, or 128+signal. -ETIMEDOUT if still running. */
+int daemon_wait_exit(struct daemon *d, int timeout_ms, int *exit_code);
+/*
+ * SIGTERM, then wait up to timeout_ms. If still alive: SIGKILL and -ETIMEDOUT.
+ * *exit_code as for daemon_wait_exit.
+ */
+int daemon_stop(struct daemon *d, int timeout_ms, int *exit_code);
+/* Still running (not exited, not a zombie)? */
+bool daemon_alive(struct daemon *d);
+
+/* Open fds in /proc/PID/fd, or -errno. */
+int daemon_fd_count(const struct daemon *d);
+/* VmRSS in KiB from /proc/PID/status, or -errno. */
+long daemon_rss_kb(const struct daemon *d);
+/* Lines of /proc/PID/maps containing needle (e.g. a memfd name), or -errno. */
+int daemon_count_maps(const struct daemon *d, const char *needle);
+
+/* The whole log (stderr), NUL-terminated, malloc'ed (caller frees); NULL + errno. */
+char *daemon_log(const struct daemon *d);
+/* Same for stdout. */
+char *daemon_stdout(const struct daemon *d);
+/* Whether the log contains needle. */
+bool daemon_log_contains(const struct daemon *d, const char *needle);
+/* Prints the last nlines of the log to stdout, framed, for failure diagnostics. */
+void daemon_print_log_tail(const struct daemon *d, unsigned nlines);
+
+/*
+ * The emulated bus most tests use, as -e arguments (NULL-free, splice into an
+ * argv): 24c02 at 0x50, 24c32 at 0x54, 24c256 at 0x57, lm75 at 0x48 (25 C),
+ * lm75 at 0x49 (-0.5 C), stub at 0x20.
+ */
+#define DAEMON_STD_DEVICES                                                                         \
+	"-e", "24c02@0x50", "-e", "24c32@0x54", "-e", "24c256@0x57", "-e", "lm75@0x48", "-e",      \
+		"lm75@0x49,temp=-0.5", "-e", "stub@0x20"
+
+/* daemon_new + daemon_start; on failure prints the log tail, frees, returns NULL + errno. */
+struct daemon *daemon_launch(unsigned count, char *const extra[]);
+/*
+ * End of a test: checks that the daemon is still alive and exits 0 on SIGTERM
+ * with its sockets removed; prints the log tail if that fails or if
+ * !test_passed; frees d. Returns 0 if all was well, -1 otherwise.
+ */
+int daemon_finish(struct daemon *d, bool test_passed);
+
+#endif
