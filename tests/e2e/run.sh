@@ -1,0 +1,357 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# Runs one end-to-end scenario: starts the daemon with the scenario's emulated
+# devices, boots real Linux guests (QEMU 7.2, TCG) with vhost-user-i2c-pci on
+# its sockets, runs the scenario's script in each guest and checks the
+# verdict (QEMU's isa-debug-exit status AND the console marker), then stops the
+# daemon (it must exit 0 and remove its sockets) and makes the host-side
+# checks (e.g. EEPROM files). Prints the guest console and the daemon log tail
+# on failure. Leaves no process, socket or temporary file behind.
+#
+# Usage: run.sh [--daemon PATH] [--show] SCENARIO
+#   SCENARIO  smoke | transfers | drivers | rebind | two_vms | demo
+#   --daemon  the vhost-user-i2c binary (default: $VI2C_DAEMON)
+#   --show    print the guest's session even on success (demo)
+# Environment: VI2C_E2E_BOOT_TIMEOUT (s, default 240), VI2C_E2E_KEEP=1 keeps
+# the temporary directory, VI2C_E2E_CACHE overrides the cache directory.
+# Scenario functions and traps are called indirectly; QEMU options contain commas.
+# shellcheck disable=SC2317,SC2054
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+daemon=${VI2C_DAEMON:-}
+show=0
+boot_timeout=${VI2C_E2E_BOOT_TIMEOUT:-240}
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--daemon)
+		daemon=$2
+		shift 2
+		;;
+	--show)
+		show=1
+		shift
+		;;
+	-*)
+		echo "usage: $0 [--daemon PATH] [--show] SCENARIO" >&2
+		exit 2
+		;;
+	*) break ;;
+	esac
+done
+[ $# -eq 1 ] || {
+	echo "usage: $0 [--daemon PATH] [--show] SCENARIO" >&2
+	exit 2
+}
+scenario=$1
+
+say() { printf '== %s\n' "$*"; }
+
+# ---------------------------------------------------------------------------
+# Process and file hygiene: everything we start is tracked by PID.
+tmp=
+daemon_pid=
+qemu_pids=()
+
+cleanup() {
+	local pid
+	for pid in "${qemu_pids[@]}"; do
+		kill -TERM "$pid" 2>/dev/null || true
+	done
+	for pid in "${qemu_pids[@]}"; do
+		wait "$pid" 2>/dev/null || true
+	done
+	if [ -n "$daemon_pid" ] && kill -0 "$daemon_pid" 2>/dev/null; then
+		kill -TERM "$daemon_pid" 2>/dev/null || true
+		for _ in $(seq 50); do
+			kill -0 "$daemon_pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$daemon_pid" 2>/dev/null || true
+		wait "$daemon_pid" 2>/dev/null || true
+	fi
+	if [ -n "$tmp" ] && [ "${VI2C_E2E_KEEP:-0}" != 1 ]; then
+		rm -rf "$tmp"
+	elif [ -n "$tmp" ]; then
+		echo "kept $tmp" >&2
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+failed=0
+fail() {
+	echo "FAIL: $*"
+	failed=1
+}
+
+# Bytes of a file (or part of it) as "0x.. 0x..", the format the guest prints.
+hex_bytes() {
+	od -An -v -tx1 "$@" | awk '{ for (i = 1; i <= NF; i++) printf("%s0x%s", n++ ? " " : "", $i) } END { printf("\n") }'
+}
+
+random_file() { # PATH SIZE
+	head -c "$2" /dev/urandom >"$1"
+}
+
+# ---------------------------------------------------------------------------
+# Scenarios. Each sets:
+#   NVMS           guests to boot at once (0: no daemon, no vhost-user device)
+#   DAEMON_ARGS    emulated devices etc. (-s and -c are added here)
+#   GUEST_TEST     guest script tests/e2e/guest/t_<name>.sh
+# and may write guest parameters (shell assignments) to $tmp/params, files for
+# the guest to $tmp/data/, and define post_check (runs after the daemon stopped).
+post_check() { :; }
+
+scenario_smoke() {
+	NVMS=0
+	GUEST_TEST=smoke
+}
+
+# Bus scan, SMBus tools, write+read with repeated start, more messages than
+# the queue holds, absent addresses.
+scenario_transfers() {
+	NVMS=1
+	GUEST_TEST=transfers
+	random_file "$tmp/e02.bin" 256
+	random_file "$tmp/e32.bin" 4096
+	cp "$tmp/e02.bin" "$tmp/e02.orig"
+	cp "$tmp/e32.bin" "$tmp/e32.orig"
+	DAEMON_ARGS=(-e stub@0x1c -e lm75@0x48,temp=31.5
+		-e "24c02@0x50,file=$tmp/e02.bin" -e "24c32@0x54,file=$tmp/e32.bin")
+	cat >>"$tmp/params" <<-EOF
+		EXPECT_MAP="0x1c 0x48 0x50 0x54"
+		E02_AT_20="$(hex_bytes -j 0x20 -N 8 "$tmp/e02.bin")"
+		E32_AT_0123="$(hex_bytes -j 0x123 -N 8 "$tmp/e32.bin")"
+	EOF
+	post_check() {
+		# The guest wrote 0xde 0xad at 0x10 of the 24c02 and 0xbe 0xef at
+		# 0x0ff0 of the 24c32; nothing else may have changed.
+		printf '\xde\xad' | dd of="$tmp/e02.orig" bs=1 seek=$((0x10)) conv=notrunc status=none
+		printf '\xbe\xef' | dd of="$tmp/e32.orig" bs=1 seek=$((0xff0)) conv=notrunc status=none
+		cmp "$tmp/e02.orig" "$tmp/e02.bin" || fail "24c02 file content differs from the guest's writes"
+		cmp "$tmp/e32.orig" "$tmp/e32.bin" || fail "24c32 file content differs from the guest's writes"
+	}
+}
+
+# The guest's own at24 and lm75 drivers on emulated chips.
+scenario_drivers() {
+	NVMS=1
+	GUEST_TEST=drivers
+	mkdir -p "$tmp/data"
+	random_file "$tmp/e02.bin" 256
+	random_file "$tmp/e32.bin" 4096
+	cp "$tmp/e02.bin" "$tmp/data/e02.old"
+	cp "$tmp/e32.bin" "$tmp/data/e32.old"
+	random_file "$tmp/data/e02.new" 256
+	random_file "$tmp/data/e32.new" 4096
+	DAEMON_ARGS=(-e "24c02@0x50,file=$tmp/e02.bin" -e "24c32@0x57,file=$tmp/e32.bin"
+		-e lm75@0x48,temp=31.5 -e lm75@0x49,temp=-12.5)
+	cat >>"$tmp/params" <<-EOF
+		EXPECT_MAP="0x48 0x49 0x50 0x57"
+	EOF
+	post_check() {
+		cmp "$tmp/data/e02.new" "$tmp/e02.bin" ||
+			fail "24c02 host file does not hold what the guest wrote through at24"
+		cmp "$tmp/data/e32.new" "$tmp/e32.bin" ||
+			fail "24c32 host file does not hold what the guest wrote through at24"
+	}
+}
+
+# The guest driver unbound/rebound and removed/reloaded.
+scenario_rebind() {
+	NVMS=1
+	GUEST_TEST=rebind
+	DAEMON_ARGS=(-e stub@0x1c -e 24c02@0x50)
+	cat >>"$tmp/params" <<-EOF
+		EXPECT_MAP="0x1c 0x50"
+	EOF
+}
+
+# Two guests on the two sockets of one daemon (-c 2), at the same time.
+scenario_two_vms() {
+	NVMS=2
+	GUEST_TEST=two_vms
+	DAEMON_ARGS=(-e stub@0x1c -e lm75@0x48,temp=-12.5)
+	cat >>"$tmp/params" <<-EOF
+		EXPECT_MAP="0x1c 0x48"
+		ROUNDS=40
+	EOF
+}
+
+# Host passthrough (-l, /dev/i2c-N) comes with a later issue. The host has no
+# I2C, so those scenarios will start a second daemon inside the guest that
+# passes through a device of the guest's virtio-i2c bus (served by the daemon
+# here), and drive it from the guest: add them here as scenario_passthrough_*
+# with guest scripts t_passthrough_*.sh, and list them in e2e.cmake.
+
+# scripts/demo.sh: what a guest sees.
+scenario_demo() {
+	NVMS=1
+	GUEST_TEST=demo
+	show=1
+	local hello='Hello from the host file!'
+	{
+		printf '%s' "$hello"
+		head -c $((256 - ${#hello})) /dev/zero | tr '\0' '\377'
+	} >"$tmp/eeprom.bin"
+	DAEMON_ARGS=(-e "24c02@0x50,file=$tmp/eeprom.bin" -e lm75@0x48,temp=36.5 -e stub@0x1c)
+	post_check() {
+		say "host: the EEPROM's backing file after the guest is done ($tmp/eeprom.bin)"
+		od -A x -t x1z -v "$tmp/eeprom.bin" | head -n 6
+		local text
+		text=$(tail -c +65 "$tmp/eeprom.bin" | head -c 27)
+		[ "$text" = "Written by the guest (at24)" ] ||
+			fail "the host file does not hold the guest's write (got '$text')"
+	}
+}
+
+# ---------------------------------------------------------------------------
+declare -F "scenario_$scenario" >/dev/null || {
+	echo "unknown scenario '$scenario'" >&2
+	exit 2
+}
+
+guest_dir=$("$here/build-guest.sh") || {
+	echo "FAIL: building the guest pieces failed" >&2
+	exit 1
+}
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/vi2c-e2e.XXXXXX")
+: >"$tmp/params"
+DAEMON_ARGS=()
+"scenario_$scenario"
+
+if [ "$NVMS" -gt 0 ]; then
+	if [ -z "$daemon" ] || [ ! -x "$daemon" ]; then
+		echo "FAIL: no daemon binary (set VI2C_DAEMON or --daemon)" >&2
+		exit 1
+	fi
+fi
+
+# Initramfs = the cached base archive + an archive of this scenario's files
+# (the kernel unpacks concatenated archives in order).
+make_initramfs() { # VM_INDEX OUTPUT
+	local ov=$tmp/overlay$1
+	mkdir -p "$ov/e2e"
+	cp "$here/guest/init" "$ov/init"
+	cp "$here/guest/lib.sh" "$here/guest/t_$GUEST_TEST.sh" "$ov/e2e/"
+	{
+		cat "$tmp/params"
+		echo "VM_INDEX=$1"
+		echo "NVMS=$NVMS"
+	} >"$ov/e2e/params"
+	[ -d "$tmp/data" ] && cp -r "$tmp/data" "$ov/e2e/data"
+	chmod 755 "$ov/init"
+	(cd "$ov" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) | gzip >"$tmp/overlay$1.cpio.gz"
+	cat "$guest_dir/base.cpio.gz" "$tmp/overlay$1.cpio.gz" >"$2"
+}
+
+sock=$tmp/vi2c.sock
+if [ "$NVMS" -gt 0 ]; then
+	say "daemon: $daemon -s $sock -c $NVMS ${DAEMON_ARGS[*]} -v"
+	"$daemon" -s "$sock" -c "$NVMS" "${DAEMON_ARGS[@]}" -v </dev/null >"$tmp/daemon.log" 2>&1 &
+	daemon_pid=$!
+	# QEMU fails at once if nobody listens: wait for every socket.
+	for _ in $(seq 100); do
+		ready=1
+		for ((v = 0; v < NVMS; v++)); do
+			[ -S "$sock$v" ] || ready=0
+		done
+		[ $ready = 1 ] && break
+		kill -0 "$daemon_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if [ "$ready" != 1 ]; then
+		echo "FAIL: the daemon did not create its sockets ${sock}0..$((NVMS - 1))"
+		tail -n 40 "$tmp/daemon.log"
+		exit 1
+	fi
+fi
+
+# QEMU 7.2 exits 0 on a plain power-off whatever the guest did; the guest
+# reports through isa-debug-exit: 33 = pass, 35 = fail.
+nboot=$((NVMS > 0 ? NVMS : 1))
+say "booting $nboot guest(s), scenario '$GUEST_TEST' (timeout ${boot_timeout}s each)"
+for ((v = 0; v < nboot; v++)); do
+	make_initramfs "$v" "$tmp/initramfs$v.gz"
+	vhost=()
+	if [ "$NVMS" -gt 0 ]; then
+		vhost=(-object memory-backend-memfd,id=mem,size=512M,share=on -numa node,memdev=mem
+			-chardev "socket,id=vi2c,path=$sock$v" -device vhost-user-i2c-pci,chardev=vi2c)
+	fi
+	timeout -k 5 "$boot_timeout" qemu-system-x86_64 -machine q35 -accel tcg -cpu max -smp 1 \
+		-m 512 -nographic -no-reboot -nodefaults -serial stdio \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 "${vhost[@]}" \
+		-kernel "$guest_dir/vmlinuz" -initrd "$tmp/initramfs$v.gz" \
+		-append "console=ttyS0 quiet panic=-1 vi2c.test=$GUEST_TEST" \
+		</dev/null >"$tmp/console$v.raw" 2>&1 &
+	qemu_pids+=($!)
+done
+
+for ((v = 0; v < nboot; v++)); do
+	rc=0
+	wait "${qemu_pids[$v]}" || rc=$?
+	# Without carriage returns and the firmware's terminal escapes.
+	sed -e 's/\r$//' -e 's/\x1b\[[0-9;?]*[A-Za-z]//g' -e 's/\x1bc//g' \
+		"$tmp/console$v.raw" >"$tmp/console$v.log"
+	marker=$(grep -ao 'VI2C-E2E: [A-Z]* [a-z0-9_]*' "$tmp/console$v.log" | tail -n1 || true)
+	case $rc in
+	33) ;;
+	35) fail "guest $v reported failure (isa-debug-exit)" ;;
+	124 | 137) fail "guest $v timed out after ${boot_timeout}s" ;;
+	*) fail "guest $v: QEMU exited with status $rc (expected 33 from isa-debug-exit)" ;;
+	esac
+	[ "$marker" = "VI2C-E2E: PASS $GUEST_TEST" ] ||
+		fail "guest $v: no pass marker on the console (last marker: '${marker:-none}')"
+done
+qemu_pids=()
+
+if [ -n "$daemon_pid" ]; then
+	# The daemon must exit 0 on SIGTERM, promptly, and remove its sockets.
+	kill -TERM "$daemon_pid"
+	for _ in $(seq 100); do
+		kill -0 "$daemon_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$daemon_pid" 2>/dev/null; then
+		fail "the daemon did not exit within 10 s of SIGTERM"
+	else
+		rc=0
+		wait "$daemon_pid" || rc=$?
+		daemon_pid=
+		[ $rc = 0 ] || fail "the daemon exited with status $rc on SIGTERM (expected 0)"
+	fi
+	for ((v = 0; v < NVMS; v++)); do
+		[ ! -e "$sock$v" ] || fail "the daemon left its socket $sock$v behind"
+	done
+fi
+
+for ((v = 0; v < nboot; v++)); do
+	if [ $show = 1 ]; then
+		# The guest's session, without the kernel's log lines.
+		sed -n '/--- guest session ---$/,/^--- end of guest session ---$/p' \
+			"$tmp/console$v.log" | sed '1d;$d' | grep -av '^\[ *[0-9]*\.[0-9]*\]' || true
+	fi
+done
+
+post_check
+
+if [ $failed = 0 ]; then
+	say "PASS: $scenario"
+	exit 0
+fi
+
+for ((v = 0; v < nboot; v++)); do
+	echo "----- guest $v console -----"
+	cat "$tmp/console$v.log"
+done
+if [ -f "$tmp/daemon.log" ]; then
+	echo "----- daemon log (last 60 lines) -----"
+	tail -n 60 "$tmp/daemon.log"
+fi
+say "FAIL: $scenario"
+exit 1
