@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <termios.h>
 #include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -89,28 +90,33 @@ static const int allowed_syscalls[] = {
 #endif
 
 #ifdef VI2C_SANITIZED
-/* ASan/UBSan/LSan runtimes (test builds only): reports, symbolizing, the leak check at exit. */
+/*
+ * ASan/UBSan/LSan runtimes (test builds only): reports, symbolizing, the leak
+ * check at exit (its tracer process blocks every signal, so a trapped call
+ * there would kill it silently and leave the daemon waiting for it forever).
+ */
 static const int sanitizer_syscalls[] = {
-	SCMP_SYS(open),	       SCMP_SYS(openat),
-	SCMP_SYS(readlink),    SCMP_SYS(readlinkat),
-	SCMP_SYS(getdents64),  SCMP_SYS(ptrace),
-	SCMP_SYS(prctl),       SCMP_SYS(sched_getaffinity),
-	SCMP_SYS(sigaltstack), SCMP_SYS(wait4),
-	SCMP_SYS(waitid),      SCMP_SYS(pipe2),
-	SCMP_SYS(getppid),     SCMP_SYS(kill),
-	SCMP_SYS(stat),	       SCMP_SYS(lstat),
-	SCMP_SYS(dup2),	       SCMP_SYS(dup3),
-	SCMP_SYS(execve),      SCMP_SYS(uname),
-	SCMP_SYS(statx),       SCMP_SYS(access),
-	SCMP_SYS(getuid),      SCMP_SYS(geteuid),
-	SCMP_SYS(getrlimit),   SCMP_SYS(prlimit64),
-	SCMP_SYS(setrlimit),   SCMP_SYS(fork),
-	SCMP_SYS(vfork),       SCMP_SYS(getcwd),
+	SCMP_SYS(open),	       SCMP_SYS(openat),     SCMP_SYS(readlink),
+	SCMP_SYS(readlinkat),  SCMP_SYS(getdents64), SCMP_SYS(getdents),
+	SCMP_SYS(ptrace),      SCMP_SYS(prctl),	     SCMP_SYS(sched_getaffinity),
+	SCMP_SYS(sigaltstack), SCMP_SYS(wait4),	     SCMP_SYS(waitid),
+	SCMP_SYS(pipe2),       SCMP_SYS(getppid),    SCMP_SYS(kill),
+	SCMP_SYS(stat),	       SCMP_SYS(lstat),	     SCMP_SYS(dup2),
+	SCMP_SYS(dup3),	       SCMP_SYS(execve),     SCMP_SYS(uname),
+	SCMP_SYS(statx),       SCMP_SYS(access),     SCMP_SYS(getuid),
+	SCMP_SYS(geteuid),     SCMP_SYS(getrlimit),  SCMP_SYS(prlimit64),
+	SCMP_SYS(setrlimit),   SCMP_SYS(fork),	     SCMP_SYS(vfork),
+	SCMP_SYS(getcwd),
 };
 #endif
 
 /* The only ioctls a guest's requests can cause (i2c-dev); FIONBIO etc. are not needed. */
-static const unsigned long allowed_ioctls[] = {I2C_SLAVE, I2C_FUNCS, I2C_RDWR, I2C_SMBUS};
+static const unsigned long allowed_ioctls[] = {
+	I2C_SLAVE, I2C_FUNCS, I2C_RDWR, I2C_SMBUS,
+#ifdef VI2C_SANITIZED
+	TCGETS, /* isatty() when a sanitizer prints a report */
+#endif
+};
 
 static void on_sigsys(int sig, siginfo_t *info, void *uctx)
 {

@@ -109,10 +109,10 @@ struct vf_conn *vf_conn_connect(const char *path, int timeout_ms);
 void vf_conn_close(struct vf_conn *conn); /* NULL allowed */
 
 /*
- * Sends one message: header {request, flags, size} + payload, with nfds fds
- * (SCM_RIGHTS, at most 16) attached. `size` is sent as given, so payload may
- * be shorter or longer than the header claims only through vf_conn_send_raw.
- * Returns 0 or -errno (-EPIPE if the peer closed).
+ * Sends one message: header {request, flags, size} + `size` payload bytes
+ * (or only the header if payload is NULL, whatever size claims), with nfds
+ * fds (SCM_RIGHTS, at most 16) attached to the first byte. Returns 0 or
+ * -errno (-EPIPE if the peer closed).
  */
 int vf_conn_send(struct vf_conn *conn, uint32_t request, uint32_t flags, const void *payload,
 		 uint32_t size, const int *fds, unsigned nfds);

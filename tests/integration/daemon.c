@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -69,7 +70,7 @@ int daemon_spawn(struct daemon *d, char *const argv[])
 	char *args[64];
 	unsigned n = 0;
 	int logfd, outfd, err;
-	pid_t pid;
+	pid_t pid, parent;
 
 	if (!bin || !*bin)
 		return -ENOENT;
@@ -88,6 +89,7 @@ int daemon_spawn(struct daemon *d, char *const argv[])
 		close(logfd);
 		return err;
 	}
+	parent = getpid();
 	pid = fork();
 	if (pid < 0) {
 		err = -errno;
@@ -96,7 +98,12 @@ int daemon_spawn(struct daemon *d, char *const argv[])
 		return err;
 	}
 	if (pid == 0) {
-		int nul = open("/dev/null", O_RDONLY);
+		int nul;
+
+		/* A test that crashes (or is killed by ctest) must not leave the daemon running. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+			_exit(127);
+		nul = open("/dev/null", O_RDONLY);
 
 		if (nul >= 0)
 			dup2(nul, 0);

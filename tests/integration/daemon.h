@@ -33,7 +33,10 @@ void daemon_free(struct daemon *d);
 /* "<sock><idx>" into buf. */
 void daemon_sock_path(const struct daemon *d, unsigned idx, char *buf, size_t len);
 
-/* Forks and execs $VI2C_DAEMON with exactly argv[] (NULL-terminated, no argv[0]). */
+/*
+ * Forks and execs $VI2C_DAEMON with exactly argv[] (NULL-terminated, no
+ * argv[0]). The child gets SIGKILL if the test process dies first.
+ */
 int daemon_spawn(struct daemon *d, char *const argv[]);
 /*
  * Spawns `$VI2C_DAEMON -s <sock> -c <count> extra...` and waits until it
