@@ -4,7 +4,8 @@
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config libcmocka-dev libseccomp-dev clang
-      qemu-system-x86 kmod cpio xz-utils libelf1 libssl3 bc)
+      qemu-system-x86 kmod cpio xz-utils libelf1 libssl3 bc
+      i2c-tools systemd dpkg-dev debhelper fakeroot)
 
 missing=()
 for p in "${pkgs[@]}"; do

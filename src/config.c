@@ -178,7 +178,30 @@ void config_free(struct vi2c_config *cfg)
 		free(cfg->emuls[i].file);
 	free(cfg->emuls);
 	free(cfg->socket_path);
+	free(cfg->trace_path);
+	free(cfg->user);
+	free(cfg->group);
+	for (size_t i = 0; i < cfg->n_guests; i++) {
+		config_free(&cfg->guests[i].devs);
+		free(cfg->guests[i].spec);
+	}
+	free(cfg->guests);
 	memset(cfg, 0, sizeof(*cfg));
+}
+
+const struct vi2c_config *config_devices_for(const struct vi2c_config *cfg, unsigned idx,
+					     int *guest)
+{
+	for (size_t i = 0; i < cfg->n_guests; i++) {
+		if (config_guest_has(&cfg->guests[i], idx)) {
+			if (guest)
+				*guest = (int)i;
+			return &cfg->guests[i].devs;
+		}
+	}
+	if (guest)
+		*guest = -1;
+	return cfg;
 }
 
 /*
@@ -590,12 +613,34 @@ err_free:
 	return ret;
 }
 
+/* Long-only options: values above any character. */
+enum {
+	OPT_FD = 256,
+	OPT_PRINT_CAPS,
+	OPT_SYSLOG,
+	OPT_TRACE,
+	OPT_GUEST,
+	OPT_NO_SANDBOX,
+	OPT_USER,
+	OPT_GROUP,
+	OPT_SOCKET_MODE,
+};
+
 static const struct option long_options[] = {
 	{"socket-path", required_argument, NULL, 's'},
 	{"socket-count", required_argument, NULL, 'c'},
+	{"fd", required_argument, NULL, OPT_FD},
 	{"device-list", required_argument, NULL, 'l'},
 	{"emulate", required_argument, NULL, 'e'},
+	{"guest", required_argument, NULL, OPT_GUEST},
 	{"verbose", no_argument, NULL, 'v'},
+	{"syslog", no_argument, NULL, OPT_SYSLOG},
+	{"trace", optional_argument, NULL, OPT_TRACE},
+	{"socket-mode", required_argument, NULL, OPT_SOCKET_MODE},
+	{"user", required_argument, NULL, OPT_USER},
+	{"group", required_argument, NULL, OPT_GROUP},
+	{"no-sandbox", no_argument, NULL, OPT_NO_SANDBOX},
+	{"print-capabilities", no_argument, NULL, OPT_PRINT_CAPS},
 	{"version", no_argument, NULL, 'V'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
@@ -619,23 +664,42 @@ static void print_usage(FILE *out, const char *argv0)
 
 	fprintf(out,
 		"Usage: %s -s PATH (-l LIST | -e MODEL@ADDR[,KEY=VALUE...])... [OPTIONS]\n"
+		"       %s --fd=FD (-l LIST | -e ...)... [OPTIONS]\n"
 		"vhost-user backend giving a VM an I2C bus (virtio-i2c).\n"
 		"\n"
 		"  -s, --socket-path=PATH   base path of the vhost-user sockets; the index is\n"
-		"                           appended: PATH0 .. PATH<N-1> (required)\n"
+		"                           appended: PATH0 .. PATH<N-1>\n"
 		"  -c, --socket-count=N     number of sockets/guests, 1..%d (default 1)\n"
+		"      --fd=FD              serve the already listening or connected socket FD\n"
+		"                           (instead of --socket-path; a connected one is served\n"
+		"                           once and the daemon exits when the VMM hangs up)\n"
 		"  -l, --device-list=LIST   host devices: <bus>:<item>[:<item>...][,<bus>:...]\n"
 		"                           <bus> = adapter number (/dev/i2c-N) or adapter name,\n"
 		"                           <item> = HOSTADDR[@GUESTADDR][/ro], decimal or 0x hex\n"
 		"  -e, --emulate=SPEC       emulated device MODEL@ADDR[,KEY=VALUE...]:\n"
 		"                           24c02|24c32|24c256 [file=PATH], lm75 [temp=DEGC], "
 		"stub\n"
+		"      --guest=LIST         the -l/-e options that follow (up to the next "
+		"--guest)\n"
+		"                           form a bus of their own for the sockets in LIST\n"
+		"                           (indices and ranges: 0,2-3); other sockets share the\n"
+		"                           bus of the -l/-e options given before any --guest\n"
 		"  -v, --verbose            more log output (repeat for debug)\n"
+		"      --syslog             log to syslog instead of stderr\n"
+		"      --trace[=FILE]       write every transfer in i2ctransfer syntax to FILE\n"
+		"                           (default stderr)\n"
+		"      --socket-mode=OCTAL  permissions of the socket files (default 0600)\n"
+		"      --user=USER          run as USER once the sockets and devices are open\n"
+		"      --group=GROUP        run as GROUP once the sockets and devices are open\n"
+		"      --no-sandbox         keep privileges and system calls (for debugging)\n"
+		"      --print-capabilities print the vhost-user backend capabilities (JSON)\n"
+		"                           and exit\n"
 		"  -V, --version            print the version and exit\n"
 		"  -h, --help               print this help and exit\n"
 		"\n"
-		"At least one of -l/-e is required; guest addresses (0x00..0x7f) must be unique.\n",
-		prog, VI2C_MAX_SOCKETS);
+		"At least one of -l/-e is required; guest addresses (0x00..0x7f) must be unique\n"
+		"on each bus. SIGUSR1 logs per-device counters.\n",
+		prog, prog, VI2C_MAX_SOCKETS);
 }
 
 static int parse_socket_count(const char *arg, unsigned *count, char *err, size_t errlen)
@@ -648,6 +712,247 @@ static int parse_socket_count(const char *arg, unsigned *count, char *err, size_
 		return -EINVAL;
 	}
 	*count = (unsigned)v;
+	return 0;
+}
+
+/* --fd: a descriptor number above stderr (0-2 stay what they are). */
+static int parse_fd(const char *arg, int *fd, char *err, size_t errlen)
+{
+	unsigned long v;
+
+	if (parse_digits(arg, strlen(arg), 10, INT_MAX, &v) || v < 3) {
+		set_err(err, errlen, "invalid --fd '%s': must be a descriptor number 3..%d", arg,
+			INT_MAX);
+		return -EINVAL;
+	}
+	*fd = (int)v;
+	return 0;
+}
+
+/* --socket-mode: octal permission bits, 0..0777 (no set-id or sticky bits). */
+static int parse_socket_mode(const char *arg, unsigned *mode, char *err, size_t errlen)
+{
+	unsigned long v = 0;
+	size_t len = strlen(arg);
+
+	for (size_t i = 0; i < len && v <= 0777; i++) {
+		if (arg[i] < '0' || arg[i] > '7') {
+			v = ULONG_MAX;
+			break;
+		}
+		v = v * 8 + (unsigned long)(arg[i] - '0');
+	}
+	if (!len || v > 0777) {
+		set_err(err, errlen, "invalid --socket-mode '%s': must be octal 000..777", arg);
+		return -EINVAL;
+	}
+	*mode = (unsigned)v;
+	return 0;
+}
+
+/* --user/--group: a name; looked up at start-up. */
+static int parse_account(const char *opt, const char *arg, char **out, char *err, size_t errlen)
+{
+	if (*out) {
+		set_err(err, errlen, "option '--%s' given more than once", opt);
+		return -EINVAL;
+	}
+	if (!*arg || strlen(arg) > 256 || strpbrk(arg, ": \t\n/")) {
+		set_err(err, errlen, "invalid --%s '%s': expected a name", opt, arg);
+		return -EINVAL;
+	}
+	*out = strdup(arg);
+	if (!*out) {
+		set_err(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * --guest LIST: socket indices and ranges (0,2-3). Appends a section to cfg;
+ * `claimed` holds the sockets of earlier sections, so none is in two.
+ */
+static int parse_guest(struct vi2c_config *cfg, const char *list, uint64_t *claimed, char *err,
+		       size_t errlen)
+{
+	struct cfg_guest g = {0}, *slot;
+	const char *p = list;
+
+	if (!*list) {
+		set_err(err, errlen, "invalid --guest '': expected socket indices like 0,2-3");
+		return -EINVAL;
+	}
+	while (*p) {
+		size_t len = strcspn(p, ","), dash;
+		unsigned long lo, hi;
+
+		dash = strcspn(p, "-");
+		if (dash > len)
+			dash = len;
+		if (parse_digits(p, dash, 10, VI2C_MAX_SOCKETS - 1, &lo) ||
+		    (dash < len &&
+		     parse_digits(p + dash + 1, len - dash - 1, 10, VI2C_MAX_SOCKETS - 1, &hi)) ||
+		    (dash < len && hi < lo)) {
+			set_err(err, errlen,
+				"invalid --guest '%s': '%.*s' is not a socket index 0..%d or a "
+				"range N-M",
+				list, (int)len, p, VI2C_MAX_SOCKETS - 1);
+			return -EINVAL;
+		}
+		if (dash == len)
+			hi = lo;
+		for (unsigned long i = lo; i <= hi; i++) {
+			uint64_t bit = 1ull << (i % 64);
+
+			if (g.sockets[i / 64] & bit) {
+				set_err(err, errlen, "invalid --guest '%s': socket %lu twice", list,
+					i);
+				return -EINVAL;
+			}
+			if (claimed[i / 64] & bit) {
+				set_err(err, errlen,
+					"invalid --guest '%s': socket %lu is in an earlier --guest",
+					list, i);
+				return -EINVAL;
+			}
+			g.sockets[i / 64] |= bit;
+		}
+		p += len;
+		if (*p == ',' && !*++p) {
+			set_err(err, errlen, "invalid --guest '%s': trailing ','", list);
+			return -EINVAL;
+		}
+	}
+	g.spec = strdup(list);
+	slot = g.spec ? array_grow(cfg->guests, cfg->n_guests, sizeof(*slot)) : NULL;
+	if (!slot) {
+		free(g.spec);
+		set_err(err, errlen, "out of memory parsing --guest");
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < VI2C_MAX_SOCKETS / 64; i++)
+		claimed[i] |= g.sockets[i];
+	g.devs.fd = -1;
+	cfg->guests = slot;
+	cfg->guests[cfg->n_guests++] = g;
+	return 0;
+}
+
+static bool has_devices(const struct vi2c_config *set)
+{
+	return set->n_adapters || set->n_emuls;
+}
+
+static bool same_adapter(const struct cfg_adapter *a, const struct cfg_adapter *b)
+{
+	return a->by_name == b->by_name &&
+	       (a->by_name ? !strcmp(a->name, b->name) : a->number == b->number);
+}
+
+/* A host device can be claimed once: it may not appear in two device sets. */
+static int check_host_sets(const struct vi2c_config *a, const struct vi2c_config *b, char *err,
+			   size_t errlen)
+{
+	for (size_t i = 0; i < a->n_adapters; i++) {
+		for (size_t j = 0; j < b->n_adapters; j++) {
+			const struct cfg_adapter *x = &a->adapters[i], *y = &b->adapters[j];
+			char id[ADAPTER_NAME_MAX + 3];
+
+			if (!same_adapter(x, y))
+				continue;
+			for (size_t k = 0; k < x->n_addrs; k++) {
+				for (size_t l = 0; l < y->n_addrs; l++) {
+					if (x->addrs[k].host_addr != y->addrs[l].host_addr)
+						continue;
+					if (x->by_name)
+						snprintf(id, sizeof(id), "'%s'", x->name);
+					else
+						snprintf(id, sizeof(id), "%u", x->number);
+					set_err(err, errlen,
+						"host device 0x%02x of adapter %s is in two device "
+						"sets (--device-list '%s' and '%s')",
+						x->addrs[k].host_addr, id, x->spec, y->spec);
+					return -EINVAL;
+				}
+			}
+		}
+	}
+	return 0;
+}
+
+/* Checks that need the whole command line: sockets, device sets, sandbox options. */
+static int check_whole(const struct vi2c_config *cfg, char *err, size_t errlen)
+{
+	bool uncovered = false;
+	unsigned first_uncovered = 0;
+
+	if (!cfg->socket_path && cfg->fd < 0) {
+		set_err(err, errlen, "option '--socket-path' is required");
+		return -EINVAL;
+	}
+	if (cfg->no_sandbox && (cfg->user || cfg->group)) {
+		set_err(err, errlen, "option '--%s' has no effect with '--no-sandbox'",
+			cfg->user ? "user" : "group");
+		return -EINVAL;
+	}
+	if (!cfg->n_guests) {
+		if (!has_devices(cfg)) {
+			set_err(err, errlen,
+				"at least one of '--device-list' or '--emulate' is required");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	for (size_t i = 0; i < cfg->n_guests; i++) {
+		const struct cfg_guest *g = &cfg->guests[i];
+
+		for (unsigned s = cfg->socket_count; s < VI2C_MAX_SOCKETS; s++) {
+			if (config_guest_has(g, s)) {
+				set_err(err, errlen,
+					"invalid --guest '%s': socket %u does not exist (%u "
+					"socket%s)",
+					g->spec, s, cfg->socket_count,
+					cfg->socket_count == 1 ? "" : "s");
+				return -EINVAL;
+			}
+		}
+		if (!has_devices(&g->devs)) {
+			set_err(err, errlen, "--guest '%s' has no --device-list or --emulate",
+				g->spec);
+			return -EINVAL;
+		}
+	}
+	for (unsigned s = 0; s < cfg->socket_count && !uncovered; s++) {
+		int guest;
+
+		config_devices_for(cfg, s, &guest);
+		if (guest < 0) {
+			uncovered = true;
+			first_uncovered = s;
+		}
+	}
+	if (uncovered && !has_devices(cfg)) {
+		set_err(err, errlen,
+			"socket %u has no devices: give --device-list/--emulate before the first "
+			"--guest, or a --guest for it",
+			first_uncovered);
+		return -EINVAL;
+	}
+	if (!uncovered && has_devices(cfg)) {
+		set_err(err, errlen,
+			"the --device-list/--emulate options before the first --guest serve no "
+			"socket: every socket has a --guest");
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < cfg->n_guests; i++) {
+		if (check_host_sets(cfg, &cfg->guests[i].devs, err, errlen))
+			return -EINVAL;
+		for (size_t j = i + 1; j < cfg->n_guests; j++)
+			if (check_host_sets(&cfg->guests[i].devs, &cfg->guests[j].devs, err,
+					    errlen))
+				return -EINVAL;
+	}
 	return 0;
 }
 
@@ -679,7 +984,7 @@ static void report_getopt_error(int c, int argc, char **argv, char *err, size_t 
 			set_err(err, errlen, "option '--%s' needs an argument", long_name(optopt));
 		else
 			set_err(err, errlen, "option '-%c' needs an argument", optopt);
-	} else if (optopt && strchr(short_options + 2, optopt)) {
+	} else if (optopt >= 256 || (optopt > 0 && strchr(short_options + 2, optopt))) {
 		/* A known option is only rejected in its long form with "=value". */
 		set_err(err, errlen, "option '--%s' doesn't allow an argument", long_name(optopt));
 	} else if (optopt) {
@@ -693,11 +998,126 @@ static void report_getopt_error(int c, int argc, char **argv, char *err, size_t 
 	}
 }
 
+/* --print-capabilities ignores every other option, valid or not. */
+static bool wants_capabilities(int argc, char **argv)
+{
+	for (int i = 1; i < argc && argv[i]; i++) {
+		if (!strcmp(argv[i], "--"))
+			return false;
+		if (!strcmp(argv[i], "--print-capabilities"))
+			return true;
+	}
+	return false;
+}
+
+static enum cfg_result print_capabilities(struct vi2c_config *cfg, FILE *out)
+{
+	fprintf(out, "%s\n", VI2C_CAPABILITIES);
+	fflush(out);
+	config_free(cfg);
+	return CFG_EXIT_OK;
+}
+
+/* One option of the getopt loop; `target` is where -l/-e go. 0 or -EINVAL/-ENOMEM. */
+struct parse_state {
+	struct vi2c_config *target;
+	bool count_given;
+	uint64_t claimed[VI2C_MAX_SOCKETS / 64];
+};
+
+static int parse_option(struct vi2c_config *cfg, struct parse_state *ps, int c, char *err,
+			size_t errlen)
+{
+	switch (c) {
+	case 's':
+		if (cfg->socket_path) {
+			set_err(err, errlen, "option '--socket-path' given more than once");
+			return -EINVAL;
+		}
+		if (cfg->fd >= 0) {
+			set_err(err, errlen, "options '--socket-path' and '--fd' are exclusive");
+			return -EINVAL;
+		}
+		if (!*optarg) {
+			set_err(err, errlen, "invalid --socket-path '': must not be empty");
+			return -EINVAL;
+		}
+		cfg->socket_path = strdup(optarg);
+		if (!cfg->socket_path) {
+			set_err(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+		return 0;
+	case 'c':
+		if (ps->count_given) {
+			set_err(err, errlen, "option '--socket-count' given more than once");
+			return -EINVAL;
+		}
+		ps->count_given = true;
+		return parse_socket_count(optarg, &cfg->socket_count, err, errlen);
+	case OPT_FD:
+		if (cfg->fd >= 0) {
+			set_err(err, errlen, "option '--fd' given more than once");
+			return -EINVAL;
+		}
+		if (cfg->socket_path) {
+			set_err(err, errlen, "options '--socket-path' and '--fd' are exclusive");
+			return -EINVAL;
+		}
+		return parse_fd(optarg, &cfg->fd, err, errlen);
+	case 'l':
+		return config_parse_device_list(ps->target, optarg, err, errlen);
+	case 'e':
+		return config_parse_emulate(ps->target, optarg, err, errlen);
+	case OPT_GUEST:
+		if (parse_guest(cfg, optarg, ps->claimed, err, errlen))
+			return -EINVAL;
+		ps->target = &cfg->guests[cfg->n_guests - 1].devs;
+		return 0;
+	case 'v':
+		if (cfg->verbosity < 100)
+			cfg->verbosity++;
+		return 0;
+	case OPT_SYSLOG:
+		cfg->syslog = true;
+		return 0;
+	case OPT_TRACE:
+		if (cfg->trace) {
+			set_err(err, errlen, "option '--trace' given more than once");
+			return -EINVAL;
+		}
+		cfg->trace = true;
+		if (!optarg)
+			return 0;
+		if (!*optarg) {
+			set_err(err, errlen, "invalid --trace '': give a file name or no '='");
+			return -EINVAL;
+		}
+		cfg->trace_path = strdup(optarg);
+		if (!cfg->trace_path) {
+			set_err(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+		return 0;
+	case OPT_SOCKET_MODE:
+		return parse_socket_mode(optarg, &cfg->socket_mode, err, errlen);
+	case OPT_USER:
+		return parse_account("user", optarg, &cfg->user, err, errlen);
+	case OPT_GROUP:
+		return parse_account("group", optarg, &cfg->group, err, errlen);
+	case OPT_NO_SANDBOX:
+		cfg->no_sandbox = true;
+		return 0;
+	}
+	set_err(err, errlen, "internal error: option %d", c);
+	return -EINVAL;
+}
+
 enum cfg_result config_parse(struct vi2c_config *cfg, int argc, char **argv, void *out, char *err,
 			     size_t errlen)
 {
 	FILE *fout = out ? out : stdout;
-	bool count_given = false;
+	struct parse_state ps = {.target = cfg};
 	int c;
 
 	if (err && errlen)
@@ -705,53 +1125,20 @@ enum cfg_result config_parse(struct vi2c_config *cfg, int argc, char **argv, voi
 	if (!cfg)
 		return CFG_ERROR;
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->socket_count = 1;
 	if (argc < 1 || !argv || !argv[0]) {
 		set_err(err, errlen, "empty command line");
 		goto err_free;
 	}
+	if (wants_capabilities(argc, argv))
+		return print_capabilities(cfg, fout);
+	cfg->socket_count = 1;
+	cfg->fd = -1;
+	cfg->socket_mode = VI2C_DEFAULT_SOCKET_MODE;
 
 	optind = 0; /* full reset in glibc, so parsing can be repeated */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, short_options, long_options, NULL)) != -1) {
 		switch (c) {
-		case 's':
-			if (cfg->socket_path) {
-				set_err(err, errlen, "option '--socket-path' given more than once");
-				goto err_free;
-			}
-			if (!*optarg) {
-				set_err(err, errlen, "invalid --socket-path '': must not be empty");
-				goto err_free;
-			}
-			cfg->socket_path = strdup(optarg);
-			if (!cfg->socket_path) {
-				set_err(err, errlen, "out of memory");
-				goto err_free;
-			}
-			break;
-		case 'c':
-			if (count_given) {
-				set_err(err, errlen,
-					"option '--socket-count' given more than once");
-				goto err_free;
-			}
-			count_given = true;
-			if (parse_socket_count(optarg, &cfg->socket_count, err, errlen))
-				goto err_free;
-			break;
-		case 'l':
-			if (config_parse_device_list(cfg, optarg, err, errlen))
-				goto err_free;
-			break;
-		case 'e':
-			if (config_parse_emulate(cfg, optarg, err, errlen))
-				goto err_free;
-			break;
-		case 'v':
-			if (cfg->verbosity < 100)
-				cfg->verbosity++;
-			break;
 		case 'V':
 			fprintf(fout, "vhost-user-i2c %s\n", VI2C_VERSION);
 			fflush(fout);
@@ -762,24 +1149,28 @@ enum cfg_result config_parse(struct vi2c_config *cfg, int argc, char **argv, voi
 			fflush(fout);
 			config_free(cfg);
 			return CFG_EXIT_OK;
-		default:
+		case OPT_PRINT_CAPS: /* an abbreviation: the exact spelling was handled above */
+			return print_capabilities(cfg, fout);
+		case '?':
+		case ':':
 			report_getopt_error(c, argc, argv, err, errlen);
 			goto err_free;
+		default:
+			if (parse_option(cfg, &ps, c, err, errlen))
+				goto err_free;
 		}
 	}
 	if (optind < argc) {
 		set_err(err, errlen, "unexpected argument '%s'", argv[optind]);
 		goto err_free;
 	}
-	if (!cfg->socket_path) {
-		set_err(err, errlen, "option '--socket-path' is required");
+	if (cfg->fd >= 0 && cfg->socket_count != 1) {
+		set_err(err, errlen, "option '--socket-count' must be 1 with '--fd'");
 		goto err_free;
 	}
-	if (!cfg->n_adapters && !cfg->n_emuls) {
-		set_err(err, errlen, "at least one of '--device-list' or '--emulate' is required");
+	if (check_whole(cfg, err, errlen))
 		goto err_free;
-	}
-	if (check_socket_path(cfg, err, errlen))
+	if (cfg->socket_path && check_socket_path(cfg, err, errlen))
 		goto err_free;
 	return CFG_OK;
 

@@ -54,19 +54,60 @@ struct cfg_emul {
 	const char *spec;
 };
 
+struct cfg_guest;
+
+/*
+ * The parsed command line. adapters/emuls are the common device set: one bus
+ * shared by every socket that no --guest section names. Each --guest section
+ * (guests[]) has a device set and a bus of its own; only its adapters/emuls
+ * fields are used there.
+ */
 struct vi2c_config {
-	char *socket_path;	      /* owned; base path, index appended */
+	char *socket_path;	      /* owned; base path, index appended; NULL with --fd */
 	unsigned socket_count;	      /* 1..VI2C_MAX_SOCKETS, default 1 */
 	struct cfg_adapter *adapters; /* owned array (-l) */
 	size_t n_adapters;
 	struct cfg_emul *emuls; /* owned array (-e, in command-line order) */
 	size_t n_emuls;
 	int verbosity; /* number of -v */
+
+	int fd;			  /* --fd: socket handed over by the VMM's manager; -1 if absent */
+	bool syslog;		  /* --syslog: log to syslog(3) instead of stderr */
+	bool trace;		  /* --trace given */
+	char *trace_path;	  /* owned; --trace=FILE, NULL = stderr */
+	bool no_sandbox;	  /* --no-sandbox */
+	char *user;		  /* owned; --user, NULL if absent */
+	char *group;		  /* owned; --group, NULL if absent */
+	unsigned socket_mode;	  /* --socket-mode, default VI2C_DEFAULT_SOCKET_MODE */
+	struct cfg_guest *guests; /* owned array of --guest sections, in command-line order */
+	size_t n_guests;
 };
+
+#define VI2C_DEFAULT_SOCKET_MODE 0600
+
+/* One --guest LIST section: the -l/-e options that follow it, for the sockets in LIST. */
+struct cfg_guest {
+	uint64_t sockets[VI2C_MAX_SOCKETS / 64]; /* bitmap of socket indices */
+	char *spec;				 /* owned copy of LIST, for messages */
+	struct vi2c_config devs;		 /* only adapters/emuls are used */
+};
+
+/* True if socket idx is in guest section g. */
+static inline bool config_guest_has(const struct cfg_guest *g, unsigned idx)
+{
+	return idx < VI2C_MAX_SOCKETS && (g->sockets[idx / 64] >> (idx % 64)) & 1;
+}
+
+/*
+ * The device set serving socket idx: a --guest section's devs, or cfg itself
+ * (the common set). *guest is set to the section index, or -1 for the common set.
+ */
+const struct vi2c_config *config_devices_for(const struct vi2c_config *cfg, unsigned idx,
+					     int *guest);
 
 enum cfg_result {
 	CFG_OK = 0,	 /* run the daemon */
-	CFG_EXIT_OK = 1, /* --help or --version printed; exit 0 */
+	CFG_EXIT_OK = 1, /* --help, --version or --print-capabilities printed; exit 0 */
 	CFG_ERROR = 2,	 /* bad command line; *err holds one line; exit 2 */
 };
 
@@ -79,6 +120,14 @@ enum cfg_result {
  */
 enum cfg_result config_parse(struct vi2c_config *cfg, int argc, char **argv, void *out, char *err,
 			     size_t errlen);
+
+/*
+ * What --print-capabilities writes (vhost-user.rst "Backend program
+ * conventions"): a JSON object, one line. VHostUserBackendType has no i2c
+ * member, so "type" is "i2c", the name QEMU uses for the device
+ * (vhost-user-i2c-pci); there are no type-specific features.
+ */
+#define VI2C_CAPABILITIES "{\"type\": \"i2c\", \"features\": []}"
 
 /* Frees what config_parse allocated; safe on a zeroed struct. */
 void config_free(struct vi2c_config *cfg);

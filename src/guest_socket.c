@@ -2,7 +2,9 @@
 #include "guest_socket.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -38,6 +40,8 @@ int guest_socket_listen(struct guest_socket *gs, char *err, size_t errlen)
 	const char *slash = strrchr(gs->path, '/');
 	gs->name = slash ? slash + 1 : gs->path;
 	gs->listen_fd = -1;
+	gs->conn_fd = -1;
+	gs->owns_path = false;
 
 	if (lstat(gs->path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode)) {
@@ -72,24 +76,74 @@ int guest_socket_listen(struct guest_socket *gs, char *err, size_t errlen)
 		return ret;
 	}
 	memcpy(sa.sun_path, gs->path, strlen(gs->path) + 1);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 4) < 0) {
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		ret = -errno;
 		snprintf(err, errlen, "cannot listen on '%s': %s", gs->path, strerror(errno));
 		close(fd);
 		return ret;
 	}
+	/* Before listen(): nobody can connect while the umask's mode applies. */
+	if (chmod(gs->path, gs->mode) < 0 || listen(fd, 4) < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot listen on '%s': %s", gs->path, strerror(errno));
+		close(fd);
+		unlink(gs->path);
+		return ret;
+	}
 	gs->listen_fd = fd;
+	gs->owns_path = true;
 	log_info("%s: listening on %s", gs->name, gs->path);
+	return 0;
+}
+
+int guest_socket_adopt(struct guest_socket *gs, int fd, char *err, size_t errlen)
+{
+	int domain = 0, type = 0, listening = 0;
+	socklen_t len = sizeof(int);
+	struct stat st;
+
+	snprintf(gs->fd_name, sizeof(gs->fd_name), "fd%d", fd);
+	gs->name = gs->fd_name;
+	gs->path[0] = '\0';
+	gs->owns_path = false;
+	gs->listen_fd = -1;
+	gs->conn_fd = -1;
+	if (fstat(fd, &st) < 0) {
+		snprintf(err, errlen, "invalid --fd '%d': %s", fd, strerror(errno));
+		return -EBADF;
+	}
+	if (!S_ISSOCK(st.st_mode) || getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0 ||
+	    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
+	    getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) < 0 || domain != AF_UNIX ||
+	    type != SOCK_STREAM) {
+		snprintf(err, errlen, "invalid --fd '%d': not a Unix stream socket", fd);
+		return -ENOTSOCK;
+	}
+	/* Whatever the manager left it as, no program we might run inherits it. */
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	if (listening) {
+		gs->listen_fd = fd;
+		log_info("%s: serving a listening socket", gs->name);
+	} else {
+		gs->conn_fd = fd;
+		log_info("%s: serving a connected socket until its VMM hangs up", gs->name);
+	}
 	return 0;
 }
 
 void guest_socket_close(struct guest_socket *gs)
 {
+	if (gs->conn_fd >= 0) {
+		close(gs->conn_fd);
+		gs->conn_fd = -1;
+	}
 	if (gs->listen_fd < 0)
 		return;
 	close(gs->listen_fd);
 	gs->listen_fd = -1;
-	unlink(gs->path);
+	if (gs->owns_path)
+		unlink(gs->path);
+	gs->owns_path = false;
 }
 
 /* One VMM at a time: a second one is told so by an immediate close. */
@@ -151,10 +205,25 @@ static bool serve_connection(struct guest_socket *gs, int conn)
 	return keep_going;
 }
 
-void *guest_socket_serve(void *arg)
+/* A handed-over connection: serve it, then have main end the process. */
+static void serve_once(struct guest_socket *gs)
 {
-	struct guest_socket *gs = arg;
+	int conn = gs->conn_fd;
 
+	gs->conn_fd = -1; /* the connection owns it from here */
+	if (serve_connection(gs, conn)) {
+		__atomic_store_n(&gs->hung_up, true, __ATOMIC_SEQ_CST);
+		pthread_kill(gs->main_thread, SIGTERM);
+	}
+}
+
+bool guest_socket_hung_up(const struct guest_socket *gs)
+{
+	return __atomic_load_n(&gs->hung_up, __ATOMIC_SEQ_CST);
+}
+
+static void serve_listening(struct guest_socket *gs)
+{
 	for (;;) {
 		struct pollfd pfd[2] = {
 			{.fd = gs->quit_fd, .events = POLLIN},
@@ -166,10 +235,10 @@ void *guest_socket_serve(void *arg)
 			if (errno == EINTR)
 				continue;
 			log_err("%s: poll: %s", gs->name, strerror(errno));
-			return NULL;
+			return;
 		}
 		if (pfd[0].revents)
-			return NULL;
+			return;
 		conn = accept4(gs->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 		if (conn < 0) {
 			if (errno != EINTR && errno != ECONNABORTED && errno != EAGAIN)
@@ -177,8 +246,21 @@ void *guest_socket_serve(void *arg)
 			continue;
 		}
 		if (!serve_connection(gs, conn))
-			return NULL;
+			return;
 	}
+}
+
+void *guest_socket_serve(void *arg)
+{
+	struct guest_socket *gs = arg;
+
+	log_set_guest(gs->name, &gs->rl);
+	if (gs->conn_fd >= 0)
+		serve_once(gs);
+	else
+		serve_listening(gs);
+	log_set_guest(NULL, NULL);
+	return NULL;
 }
 
 int guest_socket_start(struct guest_socket *gs)

@@ -19,7 +19,8 @@ struct bus_slot {
 	struct i2c_host_adapter *adapter; /* SLOT_HOST, borrowed from adapters[] */
 	uint8_t host_addr;
 	bool read_only;
-	pthread_mutex_t lock; /* SLOT_EMUL: held from START to STOP */
+	pthread_mutex_t lock;	     /* SLOT_EMUL: held from START to STOP */
+	struct i2c_dev_counters ctr; /* updated atomically, read by i2c_bus_counters */
 };
 
 struct i2c_bus {
@@ -158,7 +159,7 @@ static unsigned transfer_host(struct i2c_bus *bus, struct i2c_msg_buf *msgs, uns
 	return i2c_host_transfer(ad, host, allowed) == allowed ? allowed : 0;
 }
 
-unsigned i2c_bus_transfer(struct i2c_bus *bus, struct i2c_msg_buf *msgs, unsigned n)
+static unsigned run_transfer(struct i2c_bus *bus, struct i2c_msg_buf *msgs, unsigned n)
 {
 	unsigned reachable = n;
 	const struct bus_slot *first;
@@ -184,4 +185,43 @@ unsigned i2c_bus_transfer(struct i2c_bus *bus, struct i2c_msg_buf *msgs, unsigne
 	if (first->kind == SLOT_EMUL)
 		return transfer_emul(bus, msgs, reachable);
 	return transfer_host(bus, msgs, reachable);
+}
+
+/* Per device: each completed message counts with its bytes, the failed one as an error. */
+static void account(struct i2c_bus *bus, const struct i2c_msg_buf *msgs, unsigned n, unsigned done)
+{
+	for (unsigned i = 0; i < n && i <= done; i++) {
+		struct i2c_dev_counters *c;
+
+		if (!i2c_bus_has(bus, msgs[i].addr))
+			continue;
+		c = &bus->slots[msgs[i].addr].ctr;
+		if (i == done) {
+			__atomic_fetch_add(&c->errors, 1, __ATOMIC_RELAXED);
+		} else {
+			__atomic_fetch_add(&c->transfers, 1, __ATOMIC_RELAXED);
+			__atomic_fetch_add(&c->bytes, msgs[i].len, __ATOMIC_RELAXED);
+		}
+	}
+}
+
+unsigned i2c_bus_transfer(struct i2c_bus *bus, struct i2c_msg_buf *msgs, unsigned n)
+{
+	unsigned done = run_transfer(bus, msgs, n);
+
+	account(bus, msgs, n, done);
+	return done;
+}
+
+bool i2c_bus_counters(const struct i2c_bus *bus, unsigned addr, struct i2c_dev_counters *out)
+{
+	const struct i2c_dev_counters *c;
+
+	if (!i2c_bus_has(bus, addr))
+		return false;
+	c = &bus->slots[addr].ctr;
+	out->transfers = __atomic_load_n(&c->transfers, __ATOMIC_RELAXED);
+	out->bytes = __atomic_load_n(&c->bytes, __ATOMIC_RELAXED);
+	out->errors = __atomic_load_n(&c->errors, __ATOMIC_RELAXED);
+	return true;
 }

@@ -74,4 +74,14 @@ bool i2c_bus_has(const struct i2c_bus *bus, unsigned addr);
  */
 unsigned i2c_bus_transfer(struct i2c_bus *bus, struct i2c_msg_buf *msgs, unsigned n);
 
+/* A device's activity since start-up, counted per message of a transfer. */
+struct i2c_dev_counters {
+	uint64_t transfers; /* messages that completed */
+	uint64_t bytes;	    /* bytes those messages carried */
+	uint64_t errors;    /* messages that failed (NACK, I/O error, refused write) */
+};
+
+/* Copies the counters of the device at addr into *out; false if no device is there. */
+bool i2c_bus_counters(const struct i2c_bus *bus, unsigned addr, struct i2c_dev_counters *out);
+
 #endif

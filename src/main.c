@@ -2,11 +2,15 @@
 /*
  * vhost-user-i2c: gives virtual machines an I2C bus over vhost-user.
  * main() owns the process: command line, devices, sockets, signals.
- * Exit status: 0 on SIGTERM/SIGINT, 1 on runtime failure, 2 on bad input.
+ * Exit status: 0 on SIGTERM/SIGINT (or when the VMM of a connected --fd hangs
+ * up), 1 on runtime failure, 2 on bad input. Never daemonizes: the service
+ * manager (or whoever started it) owns the process.
  */
 #include <errno.h>
+#include <grp.h>
 #include <libgen.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,11 +22,14 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "counters.h"
 #include "emul.h"
 #include "guest_socket.h"
 #include "i2c_bus.h"
 #include "i2c_host.h"
 #include "log.h"
+#include "sandbox.h"
+#include "trace.h"
 
 #define EXIT_BAD_INPUT	  2
 #define SHUTDOWN_GRACE_MS 2000
@@ -164,14 +171,143 @@ static bool join_all(struct guest_socket *gs, unsigned n)
 	return all;
 }
 
+/* One bus per device set in use: [0] the common set, [1 + i] --guest section i. */
+struct bus_set {
+	const struct vi2c_config *devs; /* borrowed from the config */
+	struct i2c_bus *bus;		/* owned; NULL if no socket uses this set */
+	char label[96];			/* for counter lines */
+};
+
+static int build_buses(const struct vi2c_config *cfg, struct bus_set *sets, int *status, char *err,
+		       size_t errlen)
+{
+	for (size_t i = 0; i <= cfg->n_guests; i++) {
+		struct bus_set *b = &sets[i];
+		bool used = false;
+
+		b->devs = i ? &cfg->guests[i - 1].devs : cfg;
+		for (unsigned s = 0; s < cfg->socket_count && !used; s++) {
+			int guest;
+
+			config_devices_for(cfg, s, &guest);
+			used = guest == (int)i - 1;
+		}
+		if (!used)
+			continue;
+		if (i)
+			snprintf(b->label, sizeof(b->label), "--guest %.80s",
+				 cfg->guests[i - 1].spec);
+		else
+			snprintf(b->label, sizeof(b->label), "%s",
+				 cfg->n_guests ? "sockets without --guest" : "all sockets");
+		*status = EXIT_BAD_INPUT;
+		if (build_bus(b->devs, &b->bus, err, errlen))
+			return -EINVAL;
+		*status = EXIT_FAILURE;
+		if (add_host_devices(b->devs, b->bus, err, errlen))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static void free_buses(struct bus_set *sets, size_t n)
+{
+	for (size_t i = 0; sets && i < n; i++)
+		i2c_bus_free(sets[i].bus);
+	free(sets);
+}
+
+static void log_counters(const struct bus_set *sets, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (sets[i].bus)
+			counters_log(sets[i].bus, sets[i].devs, sets[i].label);
+}
+
+/* --user/--group must exist: found now, a bad name is a bad command line (exit 2). */
+static int check_accounts(const struct vi2c_config *cfg, char *err, size_t errlen)
+{
+	if (cfg->user && !getpwnam(cfg->user)) {
+		snprintf(err, errlen, "invalid --user '%s': no such user", cfg->user);
+		return -ENOENT;
+	}
+	if (cfg->group && !getgrnam(cfg->group)) {
+		snprintf(err, errlen, "invalid --group '%s': no such group", cfg->group);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static int open_sockets(const struct vi2c_config *cfg, struct guest_socket *gs,
+			const struct bus_set *sets, int quit_fd, unsigned *created, char *err,
+			size_t errlen)
+{
+	for (*created = 0; *created < cfg->socket_count; (*created)++) {
+		unsigned i = *created;
+		struct guest_socket *g = &gs[i];
+		int guest, n;
+
+		config_devices_for(cfg, i, &guest);
+		g->listen_fd = -1;
+		g->conn_fd = -1;
+		g->quit_fd = quit_fd;
+		g->bus = sets[guest + 1].bus;
+		g->mode = cfg->socket_mode;
+		g->main_thread = pthread_self();
+		if (cfg->fd >= 0) {
+			if (guest_socket_adopt(g, cfg->fd, err, errlen))
+				return -EINVAL;
+			continue;
+		}
+		n = snprintf(g->path, sizeof(g->path), "%s%u", cfg->socket_path, i);
+		if (n < 0 || (size_t)n >= sizeof(g->path)) {
+			snprintf(err, errlen, "socket path '%s%u' is too long", cfg->socket_path,
+				 i);
+			return -ENAMETOOLONG;
+		}
+		if (guest_socket_listen(g, err, errlen))
+			return -EIO;
+	}
+	return 0;
+}
+
+/* Waits for the end: SIGTERM/SIGINT, or the hang-up of a connected --fd. SIGUSR1 logs counters. */
+static void wait_for_signals(const sigset_t *sigs, const struct guest_socket *gs,
+			     const struct bus_set *sets, size_t nsets)
+{
+	siginfo_t si;
+	int sig;
+
+	for (;;) {
+		sig = sigwaitinfo(sigs, &si);
+		if (sig < 0) {
+			if (errno == EINTR)
+				continue;
+			log_err("sigwaitinfo: %s", strerror(errno));
+			return;
+		}
+		if (sig == SIGUSR1) {
+			log_counters(sets, nsets);
+			continue;
+		}
+		if (sig == SIGTERM && guest_socket_hung_up(&gs[0])) {
+			log_info("the VMM of --fd hung up: exiting");
+			return;
+		}
+		log_info("signal %d: shutting down", sig);
+		return;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct vi2c_config cfg;
 	struct guest_socket *gs = NULL;
-	struct i2c_bus *bus = NULL;
+	struct bus_set *sets = NULL;
+	size_t nsets = 0;
 	char err[512];
 	sigset_t sigs;
-	int quit_fd = -1, status = EXIT_FAILURE, sig;
+	int quit_fd = -1, status = EXIT_FAILURE;
 	unsigned created = 0;
 
 	switch (config_parse(&cfg, argc, argv, stdout, err, sizeof(err))) {
@@ -186,18 +322,24 @@ int main(int argc, char **argv)
 	log_set_level(cfg.verbosity >= 2   ? LOG_LVL_DEBUG
 		      : cfg.verbosity == 1 ? LOG_LVL_INFO
 					   : LOG_LVL_WARN);
+	if (cfg.syslog)
+		log_use_syslog("vhost-user-i2c");
 
-	if (check_socket_dir(cfg.socket_path, err, sizeof(err))) {
+	status = EXIT_BAD_INPUT;
+	if ((cfg.socket_path && check_socket_dir(cfg.socket_path, err, sizeof(err))) ||
+	    check_accounts(&cfg, err, sizeof(err)) ||
+	    (cfg.trace && trace_open(cfg.trace_path, err, sizeof(err)))) {
 		fail_line(err);
-		status = EXIT_BAD_INPUT;
 		goto out_config;
 	}
-	if (build_bus(&cfg, &bus, err, sizeof(err))) {
-		fail_line(err);
-		status = EXIT_BAD_INPUT;
+	status = EXIT_FAILURE;
+	nsets = cfg.n_guests + 1;
+	sets = calloc(nsets, sizeof(*sets));
+	if (!sets) {
+		fail_line("out of memory");
 		goto out_config;
 	}
-	if (add_host_devices(&cfg, bus, err, sizeof(err))) {
+	if (build_buses(&cfg, sets, &status, err, sizeof(err))) {
 		fail_line(err);
 		goto out_sockets;
 	}
@@ -207,33 +349,37 @@ int main(int argc, char **argv)
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	status = EXIT_FAILURE;
 	quit_fd = eventfd(0, EFD_CLOEXEC);
 	gs = calloc(cfg.socket_count, sizeof(*gs));
 	if (quit_fd < 0 || !gs) {
 		fail_line("out of resources at start-up");
 		goto out_sockets;
 	}
-	for (created = 0; created < cfg.socket_count; created++) {
-		struct guest_socket *g = &gs[created];
-		int n = snprintf(g->path, sizeof(g->path), "%s%u", cfg.socket_path, created);
+	if (open_sockets(&cfg, gs, sets, quit_fd, &created, err, sizeof(err))) {
+		/* A bad --fd is a bad command line; the socket just adopted is not ours to close.
+		 */
+		if (cfg.fd >= 0)
+			status = EXIT_BAD_INPUT;
+		fail_line(err);
+		goto out_sockets;
+	}
 
-		g->listen_fd = -1;
-		g->quit_fd = quit_fd;
-		g->bus = bus;
-		if (n < 0 || (size_t)n >= sizeof(g->path)) {
-			snprintf(err, sizeof(err), "socket path '%s%u' is too long",
-				 cfg.socket_path, created);
-			fail_line(err);
-			goto out_sockets;
-		}
-		if (guest_socket_listen(g, err, sizeof(err))) {
+	/* Every socket is bound and every device and file open; no thread runs yet. */
+	if (!cfg.no_sandbox) {
+		struct sandbox_opts so = {
+			.user = cfg.user, .group = cfg.group, .syslog = cfg.syslog};
+
+		if (sandbox_enter(&so, err, sizeof(err))) {
 			fail_line(err);
 			goto out_sockets;
 		}
 	}
+
 	for (unsigned i = 0; i < created; i++) {
 		if (guest_socket_start(&gs[i])) {
 			fail_line("cannot start a guest thread");
@@ -242,10 +388,7 @@ int main(int argc, char **argv)
 	}
 	log_info("serving %u socket(s)", created);
 
-	do {
-		sig = sigwaitinfo(&sigs, NULL);
-	} while (sig < 0 && errno == EINTR);
-	log_info("signal %d: shutting down", sig);
+	wait_for_signals(&sigs, gs, nsets ? sets : NULL, nsets);
 	status = EXIT_SUCCESS;
 
 out_threads:
@@ -262,7 +405,8 @@ out_sockets:
 	free(gs);
 	if (quit_fd >= 0)
 		close(quit_fd);
-	i2c_bus_free(bus);
+	free_buses(sets, nsets);
+	trace_close();
 out_config:
 	config_free(&cfg);
 	return status;

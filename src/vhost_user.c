@@ -252,7 +252,7 @@ static int handle_vring_state(struct vu_dev *dev, const struct vhost_user_hdr *h
 		dev->vq.num = s->num;
 		dev->vq.desc = NULL;
 		if (dev->vq.addr_set && virtq_map(&dev->vq, &dev->mem))
-			return bad(dev, hdr, "makes the rings exceed guest memory");
+			return bad(dev, hdr, "makes the rings exceed guest memory or misaligns them");
 		return 0;
 	case VHOST_USER_SET_VRING_BASE:
 		if (s->num > UINT16_MAX)
@@ -282,6 +282,8 @@ static int handle_vring_state(struct vu_dev *dev, const struct vhost_user_hdr *h
 static int handle_vring_addr(struct vu_dev *dev, const struct vhost_user_hdr *hdr,
 			     const struct vhost_user_vring_addr *a)
 {
+	int ret;
+
 	if (a->index != 0)
 		return bad(dev, hdr, "for a queue other than 0");
 	if (a->flags & VHOST_USER_VRING_F_LOG)
@@ -292,9 +294,12 @@ static int handle_vring_addr(struct vu_dev *dev, const struct vhost_user_hdr *hd
 	dev->vq.avail_uva = a->avail_user_addr;
 	dev->vq.used_uva = a->used_user_addr;
 	dev->vq.addr_set = true;
-	if (virtq_map(&dev->vq, &dev->mem)) {
+	ret = virtq_map(&dev->vq, &dev->mem);
+	if (ret) {
 		dev->vq.addr_set = false;
-		return bad(dev, hdr, "puts a ring outside guest memory");
+		return bad(dev, hdr,
+			   ret == -EINVAL ? "puts a ring at a misaligned address"
+					  : "puts a ring outside guest memory");
 	}
 	/* Where the guest's used ring is now; the VMM may have restored it. */
 	virtq_sync_used(&dev->vq);

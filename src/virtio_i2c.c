@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "trace.h"
 
 /* A parsed request: where its answer goes and what the bus must do. */
 struct vi2c_req {
@@ -156,17 +157,22 @@ static void complete_group(struct virtio_i2c_queue *q, struct virtq *vq, const s
 			   struct i2c_bus *bus, unsigned n, bool fail_all)
 {
 	unsigned valid = 0, done;
+	struct trace_stamp ts;
 
 	if (!fail_all)
 		while (valid < n && !q->reqs[valid].invalid)
 			valid++;
-	for (unsigned i = 0; i < valid; i++) {
+	/* All n for the trace; the bus only gets the valid ones. */
+	for (unsigned i = 0; i < n; i++) {
 		q->msgs[i] = (struct i2c_msg_buf){.addr = q->reqs[i].addr,
 						  .read = q->reqs[i].read,
-						  .len = q->reqs[i].len,
-						  .buf = q->data + q->reqs[i].data_off};
+						  .len = i < valid ? q->reqs[i].len : 0,
+						  .buf = i < valid ? q->data + q->reqs[i].data_off
+								   : NULL};
 	}
+	trace_start(&ts);
 	done = valid ? i2c_bus_transfer(bus, q->msgs, valid) : 0;
+	trace_group(q->name, q->msgs, n, done, &ts);
 	log_debug("%s: group of %u request(s) from head %u: %u OK", q->name, n, q->reqs[0].head,
 		  done);
 

@@ -31,18 +31,24 @@ void virtq_init(struct virtq *vq, const char *name)
 
 int virtq_map(struct virtq *vq, const struct vu_mem *mem)
 {
+	int ret = 0;
+
 	if (!vq->addr_set || !vq->num)
 		return -EFAULT;
 	vq->desc = vu_mem_uva_to_hva(mem, vq->desc_uva, vring_desc_size(vq->num));
 	vq->avail = vu_mem_uva_to_hva(mem, vq->avail_uva, vring_avail_size(vq->num));
 	vq->used = vu_mem_uva_to_hva(mem, vq->used_uva, vring_used_size(vq->num));
-	if (!vq->desc || !vq->avail || !vq->used) {
+	if (!vq->desc || !vq->avail || !vq->used)
+		ret = -EFAULT;
+	/* virtio 1.2 §2.7: 16-, 2- and 4-byte alignment; we access the fields in place. */
+	else if ((uintptr_t)vq->desc % 16 || (uintptr_t)vq->avail % 2 || (uintptr_t)vq->used % 4)
+		ret = -EINVAL;
+	if (ret) {
 		vq->desc = NULL;
 		vq->avail = NULL;
 		vq->used = NULL;
-		return -EFAULT;
 	}
-	return 0;
+	return ret;
 }
 
 void virtq_sync_used(struct virtq *vq)

@@ -68,7 +68,10 @@ struct virtq {
 /* Resets to "not configured". Does not close fds. */
 void virtq_init(struct virtq *vq, const char *name);
 
-/* Translates the ring addresses through mem and checks the sizes. Returns 0 or -EFAULT. */
+/*
+ * Translates the ring addresses through mem and checks sizes and alignment.
+ * Returns 0, -EFAULT (not inside guest memory) or -EINVAL (misaligned).
+ */
 int virtq_map(struct virtq *vq, const struct vu_mem *mem);
 
 /* Loads used_idx from the ring (on start, as the VMM may have restored it). */

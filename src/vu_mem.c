@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* True if [start, start + len) lies in [base, base + size), overflow-safe. */
@@ -17,6 +18,7 @@ static int range_inside(uint64_t start, uint64_t len, uint64_t base, uint64_t si
 
 static int region_map(struct vu_mem_region *r, const struct vhost_user_mem_region *desc, int fd)
 {
+	struct stat st;
 	uint64_t len;
 	void *map;
 
@@ -26,6 +28,11 @@ static int region_map(struct vu_mem_region *r, const struct vhost_user_mem_regio
 		return -EINVAL;
 	len = desc->mmap_offset + desc->memory_size;
 	if (len > SIZE_MAX)
+		return -EINVAL;
+	/* Memory past the end of a file faults with SIGBUS on access: refuse it up front. */
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (S_ISREG(st.st_mode) && len > (uint64_t)st.st_size)
 		return -EINVAL;
 	/* Map from offset 0 so hugepage-backed fds need no aligned offset. */
 	map = mmap(NULL, (size_t)len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
