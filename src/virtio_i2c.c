@@ -159,9 +159,16 @@ static void complete_group(struct virtio_i2c_queue *q, struct virtq *vq, const s
 	unsigned valid = 0, done;
 	struct trace_stamp ts;
 
+	/*
+	 * A malformed request makes the whole transfer impossible: none of it
+	 * starts (no side effects from a prefix). An address nobody answers is
+	 * different: that is a NACK in the middle, handled by the bus.
+	 */
 	if (!fail_all)
 		while (valid < n && !q->reqs[valid].invalid)
 			valid++;
+	if (valid < n)
+		valid = 0;
 	/* All n for the trace; the bus only gets the valid ones. */
 	for (unsigned i = 0; i < n; i++) {
 		q->msgs[i] = (struct i2c_msg_buf){.addr = q->reqs[i].addr,

@@ -69,6 +69,7 @@ static struct fake_fd fds[MAX_FDS];
 static char dev_dir[PATH_MAX];
 static char sysfs_dir[PATH_MAX];
 static char log_path[PATH_MAX];
+static int log_fd = -1;
 static char *log_buf;
 static size_t log_len, log_cap;
 
@@ -125,15 +126,11 @@ __attribute__((format(printf, 1, 2))) static void fake_log(const char *fmt, ...)
 	}
 	memcpy(log_buf + log_len, line, (size_t)n + 1);
 	log_len += (size_t)n;
-	if (log_path[0]) {
-		int fd = real_open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-
-		if (fd >= 0) {
-			if (write(fd, line, (size_t)n) < 0) {
-				/* nothing to do: the in-memory log still has it */
-			}
-			real_close(fd);
-		}
+	/* Opened once at load: a sandboxed daemon may not open files later. */
+	if (log_path[0] && log_fd < 0)
+		log_fd = real_open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+	if (log_fd >= 0 && write(log_fd, line, (size_t)n) < 0) {
+		/* nothing to do: the in-memory log still has it */
 	}
 }
 
@@ -353,6 +350,9 @@ static int config_line(char *line)
 	}
 	if (!strcmp(w[0], "log") && n == 2) {
 		snprintf(log_path, sizeof(log_path), "%s", w[1]);
+		if (log_fd >= 0)
+			real_close(log_fd);
+		log_fd = real_open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 		return 0;
 	}
 	if (!strcmp(w[0], "adapter") && n >= 2) {
