@@ -17,7 +17,16 @@ foreach(scenario smoke transfers drivers rebind two_vms demo)
 endforeach()
 set_tests_properties(e2e.two_vms PROPERTIES PROCESSORS 2)
 
-# Host-passthrough scenarios (-l, /dev/i2c-N) come with their own issue. The
-# host has no I2C, so they will run a second daemon inside a guest, passing
-# through a device of the guest's virtio-i2c bus (see the e2e recipe): add
-# them here as run.sh scenarios.
+# Host passthrough (-l) against the real kernel: the host has no I2C, so a
+# static daemon runs inside the guest and passes through the guest's own
+# adapters (i2c-stub: SMBus; virtio-i2c served by the host daemon: I2C_RDWR),
+# driven by the static vi2c-drive as its VMM (see the e2e recipe).
+include(${VI2C_E2E_DIR}/guest-static.cmake)
+foreach(scenario passthrough_smbus passthrough_rdwr)
+  add_test(NAME e2e.${scenario}
+    COMMAND ${VI2C_E2E_DIR}/run.sh --daemon $<TARGET_FILE:vhost-user-i2c>
+            --guest-daemon $<TARGET_FILE:vhost-user-i2c-static>
+            --guest-drive $<TARGET_FILE:vi2c-drive> ${scenario})
+  set_tests_properties(e2e.${scenario} PROPERTIES LABELS e2e TIMEOUT 360
+    FIXTURES_REQUIRED vi2c_e2e_guest)
+endforeach()

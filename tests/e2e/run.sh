@@ -9,10 +9,15 @@
 # checks (e.g. EEPROM files). Prints the guest console and the daemon log tail
 # on failure. Leaves no process, socket or temporary file behind.
 #
-# Usage: run.sh [--daemon PATH] [--show] SCENARIO
-#   SCENARIO  smoke | transfers | drivers | rebind | two_vms | demo
-#   --daemon  the vhost-user-i2c binary (default: $VI2C_DAEMON)
-#   --show    print the guest's session even on success (demo)
+# Usage: run.sh [--daemon PATH] [--guest-daemon PATH] [--guest-drive PATH] [--show] SCENARIO
+#   SCENARIO  smoke | transfers | drivers | rebind | two_vms | demo |
+#             passthrough_smbus | passthrough_rdwr
+#   --daemon        the vhost-user-i2c binary (default: $VI2C_DAEMON)
+#   --guest-daemon  static vhost-user-i2c for inside the guest, passthrough_*
+#                   scenarios only (default: $VI2C_GUEST_DAEMON)
+#   --guest-drive   static vi2c-drive for inside the guest, passthrough_*
+#                   scenarios only (default: $VI2C_GUEST_DRIVE)
+#   --show          print the guest's session even on success (demo)
 # Environment: VI2C_E2E_BOOT_TIMEOUT (s, default 240), VI2C_E2E_KEEP=1 keeps
 # the temporary directory, VI2C_E2E_CACHE overrides the cache directory.
 # Scenario functions and traps are called indirectly; QEMU options contain commas.
@@ -21,8 +26,15 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 daemon=${VI2C_DAEMON:-}
+guest_daemon=${VI2C_GUEST_DAEMON:-}
+guest_drive=${VI2C_GUEST_DRIVE:-}
 show=0
 boot_timeout=${VI2C_E2E_BOOT_TIMEOUT:-240}
+
+usage() {
+	echo "usage: $0 [--daemon PATH] [--guest-daemon PATH] [--guest-drive PATH] [--show]" \
+		"SCENARIO" >&2
+}
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -30,19 +42,27 @@ while [ $# -gt 0 ]; do
 		daemon=$2
 		shift 2
 		;;
+	--guest-daemon)
+		guest_daemon=$2
+		shift 2
+		;;
+	--guest-drive)
+		guest_drive=$2
+		shift 2
+		;;
 	--show)
 		show=1
 		shift
 		;;
 	-*)
-		echo "usage: $0 [--daemon PATH] [--show] SCENARIO" >&2
+		usage
 		exit 2
 		;;
 	*) break ;;
 	esac
 done
 [ $# -eq 1 ] || {
-	echo "usage: $0 [--daemon PATH] [--show] SCENARIO" >&2
+	usage
 	exit 2
 }
 scenario=$1
@@ -102,6 +122,8 @@ random_file() { # PATH SIZE
 #   NVMS           guests to boot at once (0: no daemon, no vhost-user device)
 #   DAEMON_ARGS    emulated devices etc. (-s and -c are added here)
 #   GUEST_TEST     guest script tests/e2e/guest/t_<name>.sh
+#   GUEST_PROGRAMS 1: the guest gets the static daemon and vi2c-drive in
+#                  /e2e/bin and the helpers tests/e2e/guest/passthrough.sh
 # and may write guest parameters (shell assignments) to $tmp/params, files for
 # the guest to $tmp/data/, and define post_check (runs after the daemon stopped).
 post_check() { :; }
@@ -182,11 +204,37 @@ scenario_two_vms() {
 	EOF
 }
 
-# Host passthrough (-l, /dev/i2c-N) comes with a later issue. The host has no
-# I2C, so those scenarios will start a second daemon inside the guest that
-# passes through a device of the guest's virtio-i2c bus (served by the daemon
-# here), and drive it from the guest: add them here as scenario_passthrough_*
-# with guest scripts t_passthrough_*.sh, and list them in e2e.cmake.
+# Host passthrough (-l, /dev/i2c-N) against the guest kernel's i2c-dev: the
+# host has no I2C, so a second daemon runs inside the guest (static build),
+# driven there by vi2c-drive as its VMM.
+
+# SMBus mode: the guest's i2c-stub (no I2C_FUNC_I2C); no host daemon needed.
+scenario_passthrough_smbus() {
+	NVMS=0
+	GUEST_TEST=passthrough_smbus
+	GUEST_PROGRAMS=1
+}
+
+# I2C mode (I2C_RDWR): the guest's virtio-i2c adapter, served by the daemon
+# here, passed through by the daemon in the guest.
+scenario_passthrough_rdwr() {
+	NVMS=1
+	GUEST_TEST=passthrough_rdwr
+	GUEST_PROGRAMS=1
+	random_file "$tmp/e02.bin" 256
+	cp "$tmp/e02.bin" "$tmp/e02.orig"
+	DAEMON_ARGS=(-e "24c02@0x50,file=$tmp/e02.bin" -e stub@0x20)
+	cat >>"$tmp/params" <<-EOF
+		E02="$(hex_bytes "$tmp/e02.bin")"
+	EOF
+	post_check() {
+		# The guest wrote 0xde 0xad 0xbe 0xef at 0x10 through both daemons.
+		printf '\xde\xad\xbe\xef' |
+			dd of="$tmp/e02.orig" bs=1 seek=$((0x10)) conv=notrunc status=none
+		cmp "$tmp/e02.orig" "$tmp/e02.bin" ||
+			fail "24c02 file content differs from the guest's writes through the passthrough"
+	}
+}
 
 # scripts/demo.sh: what a guest sees.
 scenario_demo() {
@@ -223,7 +271,18 @@ guest_dir=$("$here/build-guest.sh") || {
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vi2c-e2e.XXXXXX")
 : >"$tmp/params"
 DAEMON_ARGS=()
+GUEST_PROGRAMS=0
 "scenario_$scenario"
+
+if [ "$GUEST_PROGRAMS" = 1 ]; then
+	for prog in "$guest_daemon" "$guest_drive"; do
+		if [ -z "$prog" ] || [ ! -x "$prog" ]; then
+			echo "FAIL: scenario '$scenario' needs --guest-daemon and --guest-drive" \
+				"(static builds; got '$guest_daemon' and '$guest_drive')" >&2
+			exit 1
+		fi
+	done
+fi
 
 if [ "$NVMS" -gt 0 ]; then
 	if [ -z "$daemon" ] || [ ! -x "$daemon" ]; then
@@ -245,6 +304,12 @@ make_initramfs() { # VM_INDEX OUTPUT
 		echo "NVMS=$NVMS"
 	} >"$ov/e2e/params"
 	[ -d "$tmp/data" ] && cp -r "$tmp/data" "$ov/e2e/data"
+	if [ "$GUEST_PROGRAMS" = 1 ]; then
+		mkdir -p "$ov/e2e/bin"
+		cp "$guest_daemon" "$ov/e2e/bin/vhost-user-i2c"
+		cp "$guest_drive" "$ov/e2e/bin/vi2c-drive"
+		cp "$here/guest/passthrough.sh" "$ov/e2e/"
+	fi
 	chmod 755 "$ov/init"
 	(cd "$ov" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) | gzip >"$tmp/overlay$1.cpio.gz"
 	cat "$guest_dir/base.cpio.gz" "$tmp/overlay$1.cpio.gz" >"$2"
