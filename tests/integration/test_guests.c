@@ -227,12 +227,16 @@ static void test_one_connection_at_a_time(void **state)
 	assert_non_null(first);
 	second = vf_conn_connect(fx->path[0], TMO);
 	assert_non_null(second);
-	assert_int_equal(
-		vf_conn_send(second, VHOST_USER_GET_FEATURES, VHOST_USER_VERSION, NULL, 0, NULL, 0),
-		0);
-	/* not served while the first guest is connected (queued or refused) */
-	ret = vf_conn_recv(second, &hdr, &v, sizeof(v), 300);
-	assert_true(ret == -ETIMEDOUT || ret == -ECONNRESET);
+	/*
+	 * Not served while the first guest is connected: the daemon refuses it
+	 * (closes it at once, which the send may already see) and logs why.
+	 */
+	ret = vf_conn_send(second, VHOST_USER_GET_FEATURES, VHOST_USER_VERSION, NULL, 0, NULL, 0);
+	assert_true(ret == 0 || ret == -EPIPE || ret == -ECONNRESET);
+	if (ret == 0) {
+		ret = vf_conn_recv(second, &hdr, &v, sizeof(v), 300);
+		assert_true(ret == -ETIMEDOUT || ret == -ECONNRESET);
+	}
 	assert_int_equal(vf_i2c_write(first, STUB, w, 2), 0);
 	assert_int_equal(vf_i2c_write_read(first, STUB, w, 1, &r, 1), 0);
 	assert_int_equal(r, 0x31);
