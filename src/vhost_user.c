@@ -105,6 +105,9 @@ static int serve_queue(struct vu_dev *dev)
 	if (!queue_running(dev))
 		return 0;
 	ret = virtio_i2c_process(&dev->queue, &dev->vq, &dev->mem, dev->bus);
+	/* Budget used up: kick ourselves so the loop serves the VMM, then comes back. */
+	if (ret == 1 && dev->kick_fd >= 0)
+		eventfd_write(dev->kick_fd, 1);
 	if (ret == -ENOMEM) {
 		log_err("%s: out of memory serving the queue", dev->name);
 		return ret;
@@ -252,7 +255,8 @@ static int handle_vring_state(struct vu_dev *dev, const struct vhost_user_hdr *h
 		dev->vq.num = s->num;
 		dev->vq.desc = NULL;
 		if (dev->vq.addr_set && virtq_map(&dev->vq, &dev->mem))
-			return bad(dev, hdr, "makes the rings exceed guest memory or misaligns them");
+			return bad(dev, hdr,
+				   "makes the rings exceed guest memory or misaligns them");
 		return 0;
 	case VHOST_USER_SET_VRING_BASE:
 		if (s->num > UINT16_MAX)
@@ -298,8 +302,9 @@ static int handle_vring_addr(struct vu_dev *dev, const struct vhost_user_hdr *hd
 	if (ret) {
 		dev->vq.addr_set = false;
 		return bad(dev, hdr,
-			   ret == -EINVAL ? "puts a ring at a misaligned address"
-					  : "puts a ring outside guest memory");
+			   ret == -EINVAL
+				   ? "puts a ring at a misaligned address or over another ring"
+				   : "puts a ring outside guest memory");
 	}
 	/* Where the guest's used ring is now; the VMM may have restored it. */
 	virtq_sync_used(&dev->vq);

@@ -171,11 +171,14 @@ static void complete_group(struct virtio_i2c_queue *q, struct virtq *vq, const s
 		valid = 0;
 	/* All n for the trace; the bus only gets the valid ones. */
 	for (unsigned i = 0; i < n; i++) {
+		bool has_data = i < valid && q->reqs[i].len;
+
+		/* q->data may still be NULL when no request so far carried data. */
 		q->msgs[i] = (struct i2c_msg_buf){.addr = q->reqs[i].addr,
 						  .read = q->reqs[i].read,
-						  .len = i < valid ? q->reqs[i].len : 0,
-						  .buf = i < valid ? q->data + q->reqs[i].data_off
-								   : NULL};
+						  .len = has_data ? q->reqs[i].len : 0,
+						  .buf = has_data ? q->data + q->reqs[i].data_off
+								  : NULL};
 	}
 	trace_start(&ts);
 	done = valid ? i2c_bus_transfer(bus, q->msgs, valid) : 0;
@@ -250,17 +253,21 @@ static int serve_group(struct virtio_i2c_queue *q, struct virtq *vq, const struc
 int virtio_i2c_process(struct virtio_i2c_queue *q, struct virtq *vq, const struct vu_mem *mem,
 		       struct i2c_bus *bus)
 {
+	/* One ring's worth per call, so a guest that keeps the ring full cannot starve the VMM. */
+	unsigned budget = vq->num;
 	int ret;
 
 	if (vq->broken)
 		return -EINVAL;
 	do {
 		virtq_disable_notify(vq);
-		while ((ret = serve_group(q, vq, mem, bus)) > 0)
-			;
+		while (budget && (ret = serve_group(q, vq, mem, bus)) > 0)
+			budget -= (unsigned)ret < budget ? (unsigned)ret : budget;
 		virtq_notify(vq);
 		if (ret < 0)
 			return ret;
+		if (!budget)
+			return 1;
 	} while (virtq_enable_notify(vq));
 	return 0;
 }

@@ -41,9 +41,10 @@ void virtio_i2c_queue_init(struct virtio_i2c_queue *q, const char *name);
 void virtio_i2c_queue_free(struct virtio_i2c_queue *q);
 
 /*
- * Serves every request available on vq, signals the guest as it asked, and
- * returns when the ring is empty with notifications re-enabled.
- * Returns 0, -EINVAL if the ring is broken, or -ENOMEM.
+ * Serves the requests available on vq, signals the guest as it asked, and
+ * returns when the ring is empty with notifications re-enabled (0), or after
+ * one ring's worth of requests (1: more may be waiting; the caller comes back
+ * after looking at its other work). -EINVAL if the ring is broken, -ENOMEM.
  */
 int virtio_i2c_process(struct virtio_i2c_queue *q, struct virtq *vq, const struct vu_mem *mem,
 		       struct i2c_bus *bus);

@@ -29,6 +29,13 @@ void virtq_init(struct virtq *vq, const char *name)
 	vq->name = name;
 }
 
+static bool overlap(const void *a, uint64_t alen, const void *b, uint64_t blen)
+{
+	uintptr_t x = (uintptr_t)a, y = (uintptr_t)b;
+
+	return x < y + blen && y < x + alen;
+}
+
 int virtq_map(struct virtq *vq, const struct vu_mem *mem)
 {
 	int ret = 0;
@@ -42,6 +49,12 @@ int virtq_map(struct virtq *vq, const struct vu_mem *mem)
 		ret = -EFAULT;
 	/* virtio 1.2 §2.7: 16-, 2- and 4-byte alignment; we access the fields in place. */
 	else if ((uintptr_t)vq->desc % 16 || (uintptr_t)vq->avail % 2 || (uintptr_t)vq->used % 4)
+		ret = -EINVAL;
+	/* Overlapping rings would let the device's own writes look like guest requests. */
+	else if (overlap(vq->desc, vring_desc_size(vq->num), vq->avail,
+			 vring_avail_size(vq->num)) ||
+		 overlap(vq->desc, vring_desc_size(vq->num), vq->used, vring_used_size(vq->num)) ||
+		 overlap(vq->avail, vring_avail_size(vq->num), vq->used, vring_used_size(vq->num)))
 		ret = -EINVAL;
 	if (ret) {
 		vq->desc = NULL;

@@ -70,7 +70,8 @@ void virtq_init(struct virtq *vq, const char *name);
 
 /*
  * Translates the ring addresses through mem and checks sizes and alignment.
- * Returns 0, -EFAULT (not inside guest memory) or -EINVAL (misaligned).
+ * Returns 0, -EFAULT (not inside guest memory) or -EINVAL (misaligned or
+ * overlapping rings).
  */
 int virtq_map(struct virtq *vq, const struct vu_mem *mem);
 
