@@ -785,7 +785,7 @@ static int parse_guest(struct vi2c_config *cfg, const char *list, uint64_t *clai
 	}
 	while (*p) {
 		size_t len = strcspn(p, ","), dash;
-		unsigned long lo, hi;
+		unsigned long lo = 0, hi = 0;
 
 		dash = strcspn(p, "-");
 		if (dash > len)

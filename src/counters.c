@@ -17,7 +17,7 @@ static void log_device(const struct i2c_bus *bus, unsigned addr, const char *dev
 		       const char *label)
 {
 	struct i2c_dev_counters c;
-	char line[256];
+	char line[400]; /* device name (< 300) and three 20-digit counters */
 
 	if (!i2c_bus_counters(bus, addr, &c))
 		return;

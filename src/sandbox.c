@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <malloc.h>
 #include <linux/capability.h>
 #include <pwd.h>
 #include <seccomp.h>
@@ -15,6 +16,7 @@
 #include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/i2c-dev.h>
@@ -241,6 +243,15 @@ static int install_filter(const struct sandbox_opts *o, char *err, size_t errlen
 int sandbox_enter(const struct sandbox_opts *opts, char *err, size_t errlen)
 {
 	int ret;
+
+	/*
+	 * glibc's malloc reads /sys/devices/system/cpu/online the first time it
+	 * needs more arenas than it has (at the 9th busy thread on 2 CPUs):
+	 * with a fixed arena limit it never asks, so the filter never sees it.
+	 */
+	mallopt(M_ARENA_MAX, 1);
+	/* strftime() (trace timestamps) loads /etc/localtime on first use: load it now. */
+	tzset();
 
 	ret = switch_user(opts, err, errlen);
 	if (!ret)

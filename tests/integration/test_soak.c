@@ -56,8 +56,8 @@ static void test_connect_cycles(void **state)
 		setenv("ASAN_OPTIONS", asan, 1);
 	else
 		unsetenv("ASAN_OPTIONS");
-	int fds100 = -1, fds_end;
-	long rss100 = -1, rss_end;
+	int fds100 = -1, fds_end = -1;
+	long rss100 = -1, rss_end = -1;
 	char path[160];
 
 	assert_non_null(d);
@@ -239,11 +239,62 @@ static void test_mixed_guests(void **state)
 	assert_int_equal(daemon_finish(d, true), 0);
 }
 
+struct busy {
+	const char *path;
+	unsigned id;
+	int result;
+};
+
+static void *busy_guest(void *arg)
+{
+	struct busy *b = arg;
+	struct vf_dev *dev = vf_dev_open(b->path, NULL);
+	uint8_t w[2] = {(uint8_t)(0x80 + b->id), 0}, r;
+
+	b->result = dev ? 0 : -1;
+	for (unsigned i = 0; dev && i < 200 && !b->result; i++) {
+		w[1] = (uint8_t)i;
+		if (vf_i2c_write(dev, STUB, w, 2) || vf_i2c_write_read(dev, STUB, w, 1, &r, 1) ||
+		    r != (uint8_t)i)
+			b->result = -1;
+	}
+	vf_dev_destroy(dev);
+	return NULL;
+}
+
+/*
+ * 16 guests busy at once: more threads than glibc's default malloc arenas
+ * on a small machine. In a Release build this runs under the seccomp
+ * filter as in production (a sanitizer build replaces malloc).
+ */
+static void test_many_busy_guests(void **state)
+{
+	enum { N = 16 };
+	struct daemon *d = daemon_launch(N, std_args);
+	struct busy b[N];
+	pthread_t t[N];
+	char path[N][160];
+
+	assert_non_null(d);
+	for (unsigned i = 0; i < N; i++) {
+		daemon_sock_path(d, i, path[i], sizeof(path[i]));
+		b[i] = (struct busy){.path = path[i], .id = i};
+		assert_int_equal(pthread_create(&t[i], NULL, busy_guest, &b[i]), 0);
+	}
+	for (unsigned i = 0; i < N; i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+		assert_int_equal(b[i].result, 0);
+	}
+	assert_false(daemon_log_contains(d, "forbidden system call"));
+	assert_int_equal(daemon_finish(d, true), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_connect_cycles),
 		cmocka_unit_test(test_mixed_guests),
+		cmocka_unit_test(test_many_busy_guests),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -112,7 +112,7 @@ static int create_fails(const struct geometry *g, const char *file, char *spec_t
 	struct cfg_emul spec = {.model = g->model, .addr = 0x50, .file = (char *)file};
 	struct emul_dev *dev;
 
-	snprintf(spec_text, 256, "%s@0x50,file=%s", g->name, file);
+	snprintf(spec_text, 256, "%s@0x50,file=%.200s", g->name, file);
 	spec.spec = spec_text;
 	errno = 0;
 	dev = emul_create(&spec, err, errlen);
