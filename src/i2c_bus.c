@@ -104,19 +104,22 @@ static unsigned transfer_emul(struct i2c_bus *bus, struct i2c_msg_buf *msgs, uns
 
 	for (unsigned i = 0; i < n; i++)
 		touched[msgs[i].addr / 64] |= 1ull << (msgs[i].addr % 64);
-	for (unsigned a = 0; a < I2C_BUS_ADDRS; a++)
-		if (touched[a / 64] & (1ull << (a % 64)))
-			pthread_mutex_lock(&bus->slots[a].lock);
+	/* Ascending address order for the locks, visiting only the addresses used. */
+	for (unsigned w = 0; w < 2; w++)
+		for (uint64_t bits = touched[w]; bits; bits &= bits - 1)
+			pthread_mutex_lock(&bus->slots[w * 64 + __builtin_ctzll(bits)].lock);
 	for (done = 0; done < n; done++) {
 		struct i2c_msg_buf *m = &msgs[done];
 
 		if (emul_xfer(bus->slots[m->addr].emul, m->read, m->buf, m->len) < 0)
 			break;
 	}
-	for (unsigned a = I2C_BUS_ADDRS; a-- > 0;) {
-		if (touched[a / 64] & (1ull << (a % 64))) {
-			emul_stop(bus->slots[a].emul);
-			pthread_mutex_unlock(&bus->slots[a].lock);
+	for (unsigned w = 0; w < 2; w++) {
+		for (uint64_t bits = touched[w]; bits; bits &= bits - 1) {
+			struct bus_slot *s = &bus->slots[w * 64 + __builtin_ctzll(bits)];
+
+			emul_stop(s->emul);
+			pthread_mutex_unlock(&s->lock);
 		}
 	}
 	return done;

@@ -197,6 +197,18 @@ int vu_mem_check(const struct vu_mem *mem, uint64_t gpa, uint64_t len)
 /* Walks [gpa, gpa + len) region by region; copy direction chosen by `to_guest`. */
 static int mem_copy(const struct vu_mem *mem, uint64_t gpa, uint8_t *host, size_t len, int to_guest)
 {
+	const struct vu_mem_region *first = find_gpa(mem, gpa);
+
+	/* The common case: the whole range in one region, one lookup. */
+	if (first && range_inside(gpa, len, first->gpa, first->size)) {
+		uint8_t *p = region_hva(first, gpa - first->gpa);
+
+		if (to_guest)
+			memcpy(p, host, len);
+		else
+			memcpy(host, p, len);
+		return 0;
+	}
 	/* Check first so a failing copy never leaves a partial write behind. */
 	if (vu_mem_check(mem, gpa, len))
 		return -EFAULT;
