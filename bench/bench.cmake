@@ -23,7 +23,7 @@ target_link_libraries(vi2c-bench-startup PRIVATE m)
 add_executable(bench_smoke ${VI2C_BENCH_DIR}/smoke.c ${VI2C_BENCH_DIR}/json.c
   ${CMAKE_SOURCE_DIR}/tests/integration/daemon.c)
 target_include_directories(bench_smoke PRIVATE ${CMAKE_SOURCE_DIR}/tests/integration)
-target_link_libraries(bench_smoke PRIVATE m)
+target_link_libraries(bench_smoke PRIVATE vi2c_frontend m)
 add_test(NAME bench.smoke COMMAND bench_smoke)
 set_tests_properties(bench.smoke PROPERTIES LABELS bench TIMEOUT 90
   ENVIRONMENT "VI2C_DAEMON=$<TARGET_FILE:vhost-user-i2c>;VI2C_BENCH=$<TARGET_FILE:vi2c-bench>;VI2C_BENCH_STARTUP=$<TARGET_FILE:vi2c-bench-startup>")

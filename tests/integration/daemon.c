@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "vu_frontend.h"
 
 static int64_t now_ms(void)
 {
@@ -463,4 +464,32 @@ int daemon_finish(struct daemon *d, bool test_passed)
 		daemon_print_log_tail(d, 40);
 	daemon_free(d);
 	return ok ? 0 : -1;
+}
+
+int daemon_fx_setup(void **state)
+{
+	static char *std_args[] = {DAEMON_STD_DEVICES, NULL};
+	struct daemon_fx *fx = calloc(1, sizeof(*fx));
+
+	if (!fx)
+		return -1;
+	fx->d = daemon_launch(1, std_args);
+	if (!fx->d) {
+		free(fx);
+		return -1;
+	}
+	daemon_sock_path(fx->d, 0, fx->path, sizeof(fx->path));
+	*state = fx;
+	return 0;
+}
+
+int daemon_fx_teardown(void **state)
+{
+	struct daemon_fx *fx = *state;
+	int ret;
+
+	vf_dev_destroy(fx->dev);
+	ret = daemon_finish(fx->d, fx->passed);
+	free(fx);
+	return ret;
 }

@@ -91,4 +91,20 @@ struct daemon *daemon_launch(unsigned count, char *const extra[]);
  */
 int daemon_finish(struct daemon *d, bool test_passed);
 
+/*
+ * The fixture of tests that need one daemon with DAEMON_STD_DEVICES on one
+ * socket: setup launches it (state = struct daemon_fx *), the test may open
+ * a guest in dev and sets passed at its end; teardown destroys dev and runs
+ * daemon_finish. For cmocka_unit_test_setup_teardown.
+ */
+struct vf_dev;
+struct daemon_fx {
+	struct daemon *d;
+	struct vf_dev *dev;
+	char path[160];
+	bool passed;
+};
+int daemon_fx_setup(void **state);
+int daemon_fx_teardown(void **state);
+
 #endif

@@ -26,43 +26,7 @@
 #define STUB	0x20
 #define UNKNOWN 0x33
 
-struct fx {
-	struct daemon *d;
-	struct vf_dev *dev;
-	char path[160];
-	bool passed;
-};
-
-static char *std_args[] = {DAEMON_STD_DEVICES, NULL};
-
-static int setup(void **state)
-{
-	struct fx *fx = calloc(1, sizeof(*fx));
-
-	if (!fx)
-		return -1;
-	fx->d = daemon_launch(1, std_args);
-	if (!fx->d) {
-		free(fx);
-		return -1;
-	}
-	daemon_sock_path(fx->d, 0, fx->path, sizeof(fx->path));
-	*state = fx;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *fx = *state;
-	int ret;
-
-	vf_dev_destroy(fx->dev);
-	ret = daemon_finish(fx->d, fx->passed);
-	free(fx);
-	return ret;
-}
-
-static void open_dev(struct fx *fx, unsigned qsz, bool indirect)
+static void open_dev(struct daemon_fx *fx, unsigned qsz, bool indirect)
 {
 	struct vf_dev_opts o;
 
@@ -108,7 +72,7 @@ static void assert_status(const struct vf_i2c_msg *m, unsigned n, const char *ex
 
 static void test_failure_skips_rest_of_group(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 	uint8_t w1[2] = {0x20, 0xaa}, bad[1] = {0}, w3[2] = {0x21, 0xbb}, r[2];
 	struct vf_i2c_msg m[3];
 
@@ -127,7 +91,7 @@ static void test_failure_skips_rest_of_group(void **state)
 /* A read skipped after a failure must not move the EEPROM's address pointer. */
 static void test_skipped_read_not_executed(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 	uint8_t init[5] = {0x40, 1, 2, 3, 4}, ptr[1] = {0x40}, r1[2], r2[2] = {0x77, 0x77}, cur;
 	struct vf_i2c_msg m[3];
 
@@ -147,7 +111,7 @@ static void test_skipped_read_not_executed(void **state)
 
 static void test_first_and_last_fail(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 	uint8_t a[2] = {0x50, 0x01}, b[2] = {0x51, 0x02}, c[2] = {0x52, 0x03}, bad[1] = {0}, r[3];
 	struct vf_i2c_msg m[3];
 
@@ -177,7 +141,7 @@ static void test_first_and_last_fail(void **state)
 /* QEMU's queue of 4, a 6-message transfer: 4 run as one group, then 2 as a new one. */
 static void test_queue_of_4_six_messages(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 	uint8_t w[6][2] = {{0x30, 1}, {0x31, 2}, {0}, {0x32, 3}, {0x33, 4}, {0x34, 5}};
 	uint8_t r[5];
 	struct vf_i2c_msg m[6];
@@ -234,7 +198,7 @@ static void test_queue_of_4_six_messages(void **state)
 /* Direct descriptors in a queue of 4: one request per batch, each its own group. */
 static void test_direct_batches_end_groups(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 	uint8_t bad[1] = {0}, w[2] = {0x70, 0x42}, r;
 	struct vf_i2c_msg m[2];
 
@@ -251,7 +215,7 @@ static void test_direct_batches_end_groups(void **state)
 /* Several groups in one batch: a failure stops at its group's end. */
 static void test_groups_within_one_batch(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 	uint8_t a[2] = {0x80, 0x11}, bad[1] = {0}, b[2] = {0x81, 0x22}, c[2] = {0x82, 0x33},
 		d[2] = {0x83, 0x44}, t[2], r[4];
 	struct vf_i2c_msg m[6];
@@ -283,7 +247,7 @@ static void test_groups_within_one_batch(void **state)
 /* Requests run in queue order: the last of 16 writes to one register wins. */
 static void test_in_order(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 	uint8_t w[16][2], reg = 0x99, r = 0;
 	struct vf_i2c_msg m[16];
 	int i;
@@ -306,7 +270,7 @@ static void test_in_order(void **state)
 /* A mixed group over several devices with zero-length requests, all OK. */
 static void test_mixed_group(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 	uint8_t sw[3] = {0x05, 0xde, 0xad}, sp[1] = {0x05}, sr[2], tr[2], ew[2] = {0x90, 0x5e},
 		ep[1] = {0x90}, er[1];
 	struct vf_i2c_msg m[8];
@@ -329,7 +293,7 @@ static void test_mixed_group(void **state)
 	fx->passed = true;
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, daemon_fx_setup, daemon_fx_teardown)
 
 int main(void)
 {

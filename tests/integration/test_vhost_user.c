@@ -28,43 +28,7 @@
 #define STUB	    0x20
 #define QUIET_MS    300
 
-struct fx {
-	struct daemon *d;
-	struct vf_dev *dev;
-	char path[160];
-	bool passed;
-};
-
-static char *std_args[] = {DAEMON_STD_DEVICES, NULL};
-
-static int setup(void **state)
-{
-	struct fx *fx = calloc(1, sizeof(*fx));
-
-	if (!fx)
-		return -1;
-	fx->d = daemon_launch(1, std_args);
-	if (!fx->d) {
-		free(fx);
-		return -1;
-	}
-	daemon_sock_path(fx->d, 0, fx->path, sizeof(fx->path));
-	*state = fx;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *fx = *state;
-	int ret;
-
-	vf_dev_destroy(fx->dev);
-	ret = daemon_finish(fx->d, fx->passed);
-	free(fx);
-	return ret;
-}
-
-static struct vf_dev *open_dev(struct fx *fx, const struct vf_dev_opts *o)
+static struct vf_dev *open_dev(struct daemon_fx *fx, const struct vf_dev_opts *o)
 {
 	struct vf_dev *dev = vf_dev_open(fx->path, o);
 
@@ -94,7 +58,7 @@ static void drain_calls(struct vf_vring *vr)
 
 static void test_qemu_init_sequence(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 	struct vf_conn *c;
 	uint64_t v;
 
@@ -140,7 +104,7 @@ static void test_qemu_init_sequence(void **state)
 
 static void test_start_stop_cycles(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 	uint16_t base;
 	int cycle, i;
 
@@ -161,7 +125,7 @@ static void test_start_stop_cycles(void **state)
 /* SET_VRING_BASE is honoured: a ring whose indices start at 65530 (and wrap). */
 static void test_vring_base_restores_index(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 	struct vf_vring *vr;
 	uint16_t base;
 	int i;
@@ -186,7 +150,7 @@ static void test_vring_base_restores_index(void **state)
 
 static void test_protocol_features_before_set_features(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 	struct vf_conn *c;
 	uint64_t v;
 
@@ -206,7 +170,7 @@ static void test_protocol_features_before_set_features(void **state)
 }
 
 /* NEED_REPLY on messages that have no reply gets a u64 0 ack, negotiated or not. */
-static void check_need_reply(struct fx *fx, bool negotiate_reply_ack)
+static void check_need_reply(struct daemon_fx *fx, bool negotiate_reply_ack)
 {
 	struct vf_dev_opts o;
 	struct vf_conn *c;
@@ -245,7 +209,7 @@ static void test_need_reply_without_reply_ack(void **state)
 }
 
 /* Several regions at non-contiguous guest addresses, shared or separate memfds. */
-static void check_regions(struct fx *fx, unsigned n, bool shared, enum vf_mem_msg how,
+static void check_regions(struct daemon_fx *fx, unsigned n, bool shared, enum vf_mem_msg how,
 			  unsigned ring_region)
 {
 	struct vf_dev_opts o;
@@ -275,7 +239,7 @@ static void check_regions(struct fx *fx, unsigned n, bool shared, enum vf_mem_ms
 
 static void test_mem_table_regions(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 
 	check_regions(fx, 1, true, VF_MEM_SET_TABLE, 0);
 	check_regions(fx, 2, true, VF_MEM_SET_TABLE, 0);
@@ -288,7 +252,7 @@ static void test_mem_table_regions(void **state)
 
 static void test_add_mem_reg_regions(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 
 	check_regions(fx, 1, true, VF_MEM_ADD_REG, 0);
 	check_regions(fx, 3, true, VF_MEM_ADD_REG, 2);
@@ -299,7 +263,7 @@ static void test_add_mem_reg_regions(void **state)
 /* REM_MEM_REG really removes the region: buffers there fail, re-adding repairs it. */
 static void test_rem_mem_reg(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 	struct vf_dev_opts o;
 	struct vf_i2c_msg m;
 	uint8_t w[2] = {0x50, 0x77}, r;
@@ -330,7 +294,7 @@ static void test_rem_mem_reg(void **state)
 }
 
 /* SET_FEATURES the device cannot accept closes the connection; the socket keeps serving. */
-static void check_bad_features(struct fx *fx, uint64_t features)
+static void check_bad_features(struct daemon_fx *fx, uint64_t features)
 {
 	struct vf_dev *dev;
 	char *before, *after;
@@ -356,7 +320,7 @@ static void check_bad_features(struct fx *fx, uint64_t features)
 
 static void test_set_features_refused(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 
 	check_bad_features(fx, FEATURES & ~BIT(VIRTIO_F_VERSION_1));
 	check_bad_features(fx, FEATURES | BIT(VIRTIO_F_RING_PACKED));
@@ -422,7 +386,7 @@ static void collect_all(struct vf_vring *vr, unsigned n)
 
 static void test_event_idx(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 	struct vf_dev_opts o;
 	struct vf_vring *vr;
 	int i;
@@ -457,7 +421,7 @@ static void test_event_idx(void **state)
 
 static void test_no_event_idx(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 	struct vf_dev_opts o;
 	struct vf_vring *vr;
 	int i;
@@ -492,7 +456,7 @@ static void test_no_event_idx(void **state)
 /* Direct descriptors: a [write, read] group needs 6 of them, a queue of 4 holds one request. */
 static void test_direct_descriptors(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 	struct vf_dev_opts o;
 	struct vf_i2c_msg m[3];
 	uint8_t w[3] = {0x10, 0xab, 0xcd}, ptr = 0x10, r[2] = {0}, r2[2] = {0};
@@ -529,7 +493,7 @@ static void test_direct_descriptors(void **state)
 }
 
 /* Zero-length probes to the stub: n requests through a queue of size qsz, indices wrap. */
-static void run_many(struct fx *fx, unsigned qsz, unsigned n, bool indirect)
+static void run_many(struct daemon_fx *fx, unsigned qsz, unsigned n, bool indirect)
 {
 	struct vf_dev_opts o;
 	struct vf_i2c_msg *m;
@@ -566,7 +530,7 @@ static void run_many(struct fx *fx, unsigned qsz, unsigned n, bool indirect)
 static void test_queue_size_4(void **state)
 {
 	run_many(*state, 4, 1000, true);
-	((struct fx *)*state)->passed = true;
+	((struct daemon_fx *)*state)->passed = true;
 }
 
 static void test_queue_size_256(void **state)
@@ -574,16 +538,16 @@ static void test_queue_size_256(void **state)
 	/* more than 65536 requests: the u16 indices wrap */
 	run_many(*state, 256, 70000, true);
 	run_many(*state, 256, 600, false);
-	((struct fx *)*state)->passed = true;
+	((struct daemon_fx *)*state)->passed = true;
 }
 
 static void test_queue_size_32768(void **state)
 {
 	run_many(*state, 32768, 40000, true);
-	((struct fx *)*state)->passed = true;
+	((struct daemon_fx *)*state)->passed = true;
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, daemon_fx_setup, daemon_fx_teardown)
 
 int main(void)
 {
