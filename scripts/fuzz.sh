@@ -105,11 +105,11 @@ run() {
 		return 1
 	fi
 	end=$(date +%s)
-	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
 	# -fork=N prints no final stats: take the last progress line.
-	[ -n "$execs" ] || execs=$(grep -o '^#[0-9]*' "$log" | tail -n 1 | tr -d '#')
+	[ -n "$execs" ] || execs=$(grep -a -o '^#[0-9]*' "$log" | tail -n 1 | tr -d '#')
 	execs=${execs:-0}
-	cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)
+	cov=$(grep -a -o 'cov: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)
 	corp=$(find "$build/corpus/$t" -type f | wc -l)
 	printf '%-11s %6d s %12s execs %8s exec/s  cov %5s  corpus %5d  no crash\n' "$t" \
 		$((end - start)) "$execs" $((execs / (end - start > 0 ? end - start : 1))) \
