@@ -128,8 +128,9 @@ static inline void fuzz_set_log_level(void)
 
 /*
  * VI2C_FUZZ_WORKAROUNDS=1 makes the targets step around daemon bugs already
- * found and reported (listed in fuzz/RESULTS.md), so that a long run can look
- * for new ones. Never set in CI: there the regression inputs must pass.
+ * found and reported but not yet fixed, so that a long run can look for new
+ * ones. Never set in CI: there the regression inputs must pass. None is open
+ * now; the F1-F4 workarounds were removed with their fixes (fuzz/RESULTS.md).
  */
 static inline bool fuzz_workarounds(void)
 {
@@ -142,19 +143,5 @@ static inline bool fuzz_workarounds(void)
 	}
 	return on;
 }
-
-/*
- * Workaround for bug F1 (fuzz/RESULTS.md): a group of only zero-length
- * requests on a fresh queue computes NULL + 0 (q->data not allocated yet).
- * Gives the queue its scratch buffer up front; virtio_i2c_queue_free frees it.
- */
-#define FUZZ_PREALLOC_QUEUE_DATA(q)                                                                \
-	do {                                                                                       \
-		if (fuzz_workarounds() && !(q)->data) {                                            \
-			(q)->data = malloc(256);                                                   \
-			FUZZ_CHECK((q)->data);                                                     \
-			(q)->data_cap = 256;                                                       \
-		}                                                                                  \
-	} while (0)
 
 #endif

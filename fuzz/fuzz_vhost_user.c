@@ -175,42 +175,6 @@ static void check_replies(int sock, const struct vhost_user_hdr *sent, int ret)
 }
 
 /*
- * Workaround (VI2C_FUZZ_WORKAROUNDS=1) for bug F4 of fuzz/RESULTS.md: a used
- * ring on top of the avail ring makes queue processing loop forever, so
- * overlapping rings are moved apart before SET_VRING_ADDR is sent. (The
- * workarounds for F2 and F3 went away with their fixes.)
- */
-static unsigned workaround_num = 1; /* last SET_VRING_NUM */
-
-static bool overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
-{
-	return a < b + blen && b < a + alen;
-}
-
-static void apply_workarounds(const struct vhost_user_hdr *hdr, uint8_t *payload, size_t len)
-{
-	uint64_t dlen = vring_desc_size(workaround_num), alen = vring_avail_size(workaround_num);
-	uint64_t ulen = vring_used_size(workaround_num);
-	struct vhost_user_vring_state st;
-	struct vhost_user_vring_addr a;
-
-	if (hdr->request == VHOST_USER_SET_VRING_NUM && len >= sizeof(st)) {
-		memcpy(&st, payload, sizeof(st));
-		if (st.num && st.num <= VIRTQ_MAX_SIZE)
-			workaround_num = st.num;
-	}
-	if (hdr->request != VHOST_USER_SET_VRING_ADDR || len < sizeof(a))
-		return;
-	memcpy(&a, payload, sizeof(a));
-	if (overlap(a.desc_user_addr, dlen, a.avail_user_addr, alen))
-		a.avail_user_addr = a.desc_user_addr + dlen;
-	if (overlap(a.desc_user_addr, dlen, a.used_user_addr, ulen) ||
-	    overlap(a.avail_user_addr, alen, a.used_user_addr, ulen))
-		a.used_user_addr = (a.avail_user_addr + alen + dlen + 3) & ~3ull;
-	memcpy(payload, &a, sizeof(a));
-}
-
-/*
  * Sends one message from the input. Returns true if the stream goes on,
  * false if it was cut short (the harness then hangs up its sending side).
  */
@@ -235,8 +199,6 @@ static bool send_message(struct fuzz_in *in, int sock, const uint8_t *image, siz
 		whole = plen == want;
 	}
 
-	if (fuzz_workarounds())
-		apply_workarounds(hdr, msg + sizeof(*hdr), plen);
 	for (unsigned i = 0; i < nfds; i++)
 		fds[i] = make_fd(kinds & (1u << i), image, image_len);
 	if (split && plen) {
@@ -267,8 +229,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
 	bus = make_bus();
 	vu_dev_init(&dev, "fuzz", sv[0], bus);
-	workaround_num = 1;
-	FUZZ_PREALLOC_QUEUE_DATA(&dev.queue);
 
 	while (fuzz_left(&in)) {
 		struct vhost_user_hdr hdr;

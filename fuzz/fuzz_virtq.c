@@ -164,7 +164,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	bus = make_bus();
 	virtio_i2c_queue_init(&q, "fuzz");
-	FUZZ_PREALLOC_QUEUE_DATA(&q);
 	/* One ring's worth per call (1 = budget used up, call again): a static ring drains. */
 	ret = virtio_i2c_process(&q, &vq, mem, bus);
 	for (int round = 0; ret == 1 && round < 2; round++)
