@@ -493,3 +493,29 @@ int daemon_fx_teardown(void **state)
 	free(fx);
 	return ret;
 }
+
+int daemon_dir_fx_setup(void **state)
+{
+	struct daemon_dir_fx *fx = calloc(1, sizeof(*fx));
+
+	if (!fx)
+		return -1;
+	fx->d = daemon_new();
+	if (!fx->d) {
+		free(fx);
+		return -1;
+	}
+	*state = fx;
+	return 0;
+}
+
+int daemon_dir_fx_teardown(void **state)
+{
+	struct daemon_dir_fx *fx = *state;
+
+	if (!fx->passed)
+		daemon_print_log_tail(fx->d, 30);
+	daemon_free(fx->d);
+	free(fx);
+	return 0;
+}

@@ -107,4 +107,17 @@ struct daemon_fx {
 int daemon_fx_setup(void **state);
 int daemon_fx_teardown(void **state);
 
+/*
+ * The fixture of tests that start (or fail to start) the daemon themselves:
+ * setup only makes the temp dir (state = struct daemon_dir_fx *); teardown
+ * prints the log tail unless passed and frees d, killing a daemon a failed
+ * test left running.
+ */
+struct daemon_dir_fx {
+	struct daemon *d;
+	bool passed;
+};
+int daemon_dir_fx_setup(void **state);
+int daemon_dir_fx_teardown(void **state);
+
 #endif

@@ -30,37 +30,6 @@
 #define TMO  5000
 #define STUB 0x20
 
-struct fx {
-	struct daemon *d;
-	bool passed;
-};
-
-static int setup(void **state)
-{
-	struct fx *fx = calloc(1, sizeof(*fx));
-
-	if (!fx)
-		return -1;
-	fx->d = daemon_new();
-	if (!fx->d) {
-		free(fx);
-		return -1;
-	}
-	*state = fx;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *fx = *state;
-
-	if (!fx->passed)
-		daemon_print_log_tail(fx->d, 20);
-	daemon_free(fx->d); /* kills a daemon left running by a failed test */
-	free(fx);
-	return 0;
-}
-
 /* Files in the temp dir other than the daemon's own log and stdout. */
 static int stray_files(const struct daemon *d)
 {
@@ -81,7 +50,7 @@ static int stray_files(const struct daemon *d)
 }
 
 /* Runs argv; expects exit 2, exactly one stderr line containing token (if any), no socket. */
-static void expect_usage_error(struct fx *fx, char *const argv[], const char *token)
+static void expect_usage_error(struct daemon_dir_fx *fx, char *const argv[], const char *token)
 {
 	char *log, *nl;
 	int code = -1;
@@ -108,7 +77,7 @@ static void expect_usage_error(struct fx *fx, char *const argv[], const char *to
 
 static void test_bad_command_lines(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_dir_fx *fx = *state;
 	char *s = fx->d->sock;
 	struct {
 		char *argv[10];
@@ -138,7 +107,7 @@ static void test_bad_command_lines(void **state)
 
 static void test_missing_parent_dir(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_dir_fx *fx = *state;
 	char path[200];
 	char *argv[] = {"-s", path, "-e", "stub@0x20", NULL};
 	char *log;
@@ -164,7 +133,7 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void check_signal_exit(struct fx *fx, int sig)
+static void check_signal_exit(struct daemon_dir_fx *fx, int sig)
 {
 	char *args[] = {DAEMON_STD_DEVICES, NULL};
 	char path[160];
@@ -196,13 +165,13 @@ static void check_signal_exit(struct fx *fx, int sig)
 static void test_sigterm(void **state)
 {
 	check_signal_exit(*state, SIGTERM);
-	((struct fx *)*state)->passed = true;
+	((struct daemon_dir_fx *)*state)->passed = true;
 }
 
 static void test_sigint(void **state)
 {
 	check_signal_exit(*state, SIGINT);
-	((struct fx *)*state)->passed = true;
+	((struct daemon_dir_fx *)*state)->passed = true;
 }
 
 /* Binds (and optionally listens on) a Unix socket at path; returns the fd. */
@@ -222,7 +191,7 @@ static int bind_at(const char *path, bool do_listen)
 
 static void test_stale_socket_replaced(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_dir_fx *fx = *state;
 	char *args[] = {"-e", "stub@0x20", NULL};
 	char path[160];
 	struct vf_dev *dev;
@@ -245,7 +214,7 @@ static void test_stale_socket_replaced(void **state)
 }
 
 /* The daemon must refuse to start and leave what is at PATH0 alone. */
-static void expect_refused_start(struct fx *fx)
+static void expect_refused_start(struct daemon_dir_fx *fx)
 {
 	char *argv[] = {"-s", fx->d->sock, "-c", "2", "-e", "stub@0x20", NULL};
 	char path1[160], *log;
@@ -264,7 +233,7 @@ static void expect_refused_start(struct fx *fx)
 
 static void test_regular_file_refused(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_dir_fx *fx = *state;
 	char path[160], buf[32] = {0};
 	int fd;
 
@@ -284,7 +253,7 @@ static void test_regular_file_refused(void **state)
 
 static void test_live_socket_refused(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_dir_fx *fx = *state;
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	char path[160];
 	int lfd, c;
@@ -305,7 +274,7 @@ static void test_live_socket_refused(void **state)
 
 static void test_eeprom_file_wrong_size(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_dir_fx *fx = *state;
 	char file[200], spec[240];
 	char *argv[] = {"-s", fx->d->sock, "-e", spec, NULL};
 	struct stat st;
@@ -328,7 +297,7 @@ static void test_eeprom_file_wrong_size(void **state)
 
 static void test_help_and_version(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_dir_fx *fx = *state;
 	char *help[] = {"--help", NULL}, *version[] = {"--version", NULL};
 	char *out;
 	int code = -1;
@@ -347,7 +316,7 @@ static void test_help_and_version(void **state)
 	fx->passed = true;
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, daemon_dir_fx_setup, daemon_dir_fx_teardown)
 
 int main(void)
 {

@@ -36,39 +36,8 @@
 #define STUB  0x20
 #define EMPTY 0x33
 
-struct fx {
-	struct daemon *d;
-	bool passed;
-};
-
-static int setup(void **state)
-{
-	struct fx *fx = calloc(1, sizeof(*fx));
-
-	if (!fx)
-		return -1;
-	fx->d = daemon_new();
-	if (!fx->d) {
-		free(fx);
-		return -1;
-	}
-	*state = fx;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *fx = *state;
-
-	if (!fx->passed)
-		daemon_print_log_tail(fx->d, 30);
-	daemon_free(fx->d);
-	free(fx);
-	return 0;
-}
-
 /* daemon_finish (alive, exit 0 on SIGTERM, sockets removed), then a fresh daemon for teardown. */
-static bool finish(struct fx *fx)
+static bool finish(struct daemon_dir_fx *fx)
 {
 	int ret = daemon_finish(fx->d, true);
 
@@ -127,7 +96,7 @@ static char *read_file(const char *path)
 
 static void test_print_capabilities(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_dir_fx *fx = *state;
 	/* Other options, even invalid ones, are ignored. */
 	char *argv[] = {"--frobnicate", "-s", fx->d->sock, "--print-capabilities", "-c", "0", NULL};
 	char *out, *log;
@@ -149,7 +118,7 @@ static void test_print_capabilities(void **state)
 }
 
 /* Runs argv; expects exit 2 and token in the one stderr line. */
-static void expect_exit2(struct fx *fx, char *const argv[], const char *token)
+static void expect_exit2(struct daemon_dir_fx *fx, char *const argv[], const char *token)
 {
 	char *log;
 	int code = -1;
@@ -170,7 +139,7 @@ static void expect_exit2(struct fx *fx, char *const argv[], const char *token)
 
 static void test_bad_stack_options(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_dir_fx *fx = *state;
 	char *s = fx->d->sock, file[200];
 	char *no_fd[] = {"--fd", "77", "-e", "stub@0x20", NULL};
 	char *reg_fd[] = {"--fd", "9", "-e", "stub@0x20", NULL};
@@ -212,7 +181,7 @@ static void test_bad_stack_options(void **state)
 /* ---------------------------------------------------------------- */
 
 /* A vf_dev speaking over fd instead of a connection it made itself. */
-static struct vf_dev *dev_over_fd(struct fx *fx, int fd)
+static struct vf_dev *dev_over_fd(struct daemon_dir_fx *fx, int fd)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct vf_dev *dev;
@@ -237,7 +206,7 @@ static struct vf_dev *dev_over_fd(struct fx *fx, int fd)
 
 static void test_fd_connected(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_dir_fx *fx = *state;
 	char fdarg[16], *argv[] = {"--fd", fdarg, "-v", "-e", "24c02@0x50", NULL};
 	uint8_t w[3] = {0x10, 0xab, 0xcd}, r[2] = {0};
 	struct vf_dev *dev;
@@ -269,7 +238,7 @@ static void test_fd_connected(void **state)
 
 static void test_fd_listening(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_dir_fx *fx = *state;
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	char fdarg[16], *argv[] = {"--fd", fdarg, "-e", "stub@0x20", NULL};
 	uint8_t w[2] = {0x05, 0x77}, r = 0;
@@ -306,7 +275,7 @@ static void test_fd_listening(void **state)
 
 static void test_socket_mode(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_dir_fx *fx = *state;
 	char *def[] = {"-e", "stub@0x20", NULL};
 	char *grp[] = {"--socket-mode=660", "-e", "stub@0x20", NULL};
 	char path[200];
@@ -341,7 +310,7 @@ static int ee_byte0(struct vf_dev *dev, uint8_t *out)
 
 static void test_guest_device_sets(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_dir_fx *fx = *state;
 	char *args[] = {"-e",	      "lm75@0x48", "--guest", "1",  "-e",
 			"24c02@0x50", "--guest",   "2-3",     "-e", "24c02@0x50",
 			"-e",	      "stub@0x20", NULL};
@@ -388,7 +357,7 @@ static void test_guest_device_sets(void **state)
 /* A VMM flooding the socket with extra connections: at most 10 lines a second, then a summary. */
 static void test_log_rate_limit(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_dir_fx *fx = *state;
 	char *args[] = {"-e", "stub@0x20", NULL};
 	char path[200], *log;
 	struct vf_dev *dev;
@@ -430,7 +399,7 @@ static void test_log_rate_limit(void **state)
 
 static void test_syslog_keeps_stderr_quiet(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_dir_fx *fx = *state;
 	char *args[] = {"-v", "--syslog", "-e", "stub@0x20", NULL};
 	char *plain[] = {"-v", "-e", "stub@0x20", NULL};
 	int code;
@@ -472,7 +441,7 @@ static bool asan_runtime(char *out, size_t len)
 }
 
 /* Runs i2ctransfer -y -f -a 1 <tokens of desc> on the fake i2c-dev; returns the fake's log. */
-static char *replay(struct fx *fx, const char *desc)
+static char *replay(struct daemon_dir_fx *fx, const char *desc)
 {
 	const char *fake = getenv("VI2C_FAKE_I2CDEV");
 	char cfg[200], logp[200], devdir[200], sysdir[200], preload[600], asan[400], cfgenv[240];
@@ -562,7 +531,7 @@ static char *desc_of(const char *line)
 
 static void test_trace_and_counters(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_dir_fx *fx = *state;
 	char tpath[200], targ[220], sock[200];
 	char *args[] = {targ, "-e", "24c02@0x50", "-e", "stub@0x20", NULL};
 	uint8_t off = 0, r[8], w[3] = {0x08, 0x12, 0x34};
@@ -628,7 +597,7 @@ static void test_trace_and_counters(void **state)
 	fx->passed = true;
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, daemon_dir_fx_setup, daemon_dir_fx_teardown)
 
 int main(void)
 {
