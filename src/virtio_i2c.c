@@ -260,10 +260,18 @@ int virtio_i2c_process(struct virtio_i2c_queue *q, struct virtq *vq, const struc
 	if (vq->broken)
 		return -EINVAL;
 	do {
+		uint16_t used_before = vq->used_idx;
+
 		virtq_disable_notify(vq);
 		while (budget && (ret = serve_group(q, vq, mem, bus)) > 0)
 			budget -= (unsigned)ret < budget ? (unsigned)ret : budget;
-		virtq_notify(vq);
+		/*
+		 * Only when something was answered: a notify on an empty pass would
+		 * spend the first-signal-after-start on nothing, and the request
+		 * that follows could then go unsignalled (stale used_event).
+		 */
+		if (vq->used_idx != used_before)
+			virtq_notify(vq);
 		if (ret < 0)
 			return ret;
 		if (!budget)
