@@ -97,6 +97,23 @@ void emul_stop(struct emul_dev *dev)
 		dev->ops->stop(dev);
 }
 
+void emul_each_prop(struct emul_dev *dev, void (*fn)(void *ctx, const struct emul_prop *p),
+		    void *ctx)
+{
+	if (dev->ops->each_prop)
+		dev->ops->each_prop(dev, fn, ctx);
+}
+
+int emul_get_prop(struct emul_dev *dev, const char *name, double *value)
+{
+	return dev->ops->get_prop ? dev->ops->get_prop(dev, name, value) : -ENOENT;
+}
+
+int emul_set_prop(struct emul_dev *dev, const char *name, double value)
+{
+	return dev->ops->set_prop ? dev->ops->set_prop(dev, name, value) : -ENOENT;
+}
+
 uint8_t emul_addr(const struct emul_dev *dev)
 {
 	return dev->addr;

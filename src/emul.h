@@ -45,6 +45,34 @@ int emul_xfer(struct emul_dev *dev, bool read, uint8_t *buf, size_t len);
 /* STOP condition: ends the current transfer. */
 void emul_stop(struct emul_dev *dev);
 
+/*
+ * Properties: the values a test sets on a model at run time (control socket
+ * `get`/`set`) and at start (-e MODEL@ADDR,name=value). Every value is a
+ * double in the unit the model documents (lm75 `temp`: degrees C). Names are
+ * the model's own; a model may accept names it does not list (regmap
+ * "reg:0xNN"). Callers serialise these with transfers to the same device
+ * (the bus's device lock), as for emul_xfer.
+ */
+struct emul_prop {
+	const char *name; /* static */
+	double value;
+	bool writable; /* settable with emul_set_prop */
+};
+
+/* Calls fn once per listed property with its current value, in a stable order. */
+void emul_each_prop(struct emul_dev *dev, void (*fn)(void *ctx, const struct emul_prop *p),
+		    void *ctx);
+
+/* Reads one property. 0, or -ENOENT (no such property). */
+int emul_get_prop(struct emul_dev *dev, const char *name, double *value);
+
+/*
+ * Sets one property; it takes effect from the next message on. 0, -ENOENT
+ * (no such property), -EROFS (read-only), -ERANGE (outside what the chip can
+ * represent; nothing changes).
+ */
+int emul_set_prop(struct emul_dev *dev, const char *name, double value);
+
 /* The device's 7-bit bus address and model. */
 uint8_t emul_addr(const struct emul_dev *dev);
 enum emul_model emul_model(const struct emul_dev *dev);

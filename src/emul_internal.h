@@ -17,6 +17,11 @@ struct emul_ops {
 	int (*xfer)(struct emul_dev *dev, bool read, uint8_t *buf, size_t len);
 	/* STOP; NULL when the model does nothing at STOP. */
 	void (*stop)(struct emul_dev *dev);
+	/* Properties (see emul.h); each NULL when the model has none. */
+	void (*each_prop)(struct emul_dev *dev, void (*fn)(void *ctx, const struct emul_prop *p),
+			  void *ctx);
+	int (*get_prop)(struct emul_dev *dev, const char *name, double *value);
+	int (*set_prop)(struct emul_dev *dev, const char *name, double value);
 	/* Frees the model's struct (the one embedding struct emul_dev). */
 	void (*destroy)(struct emul_dev *dev);
 };

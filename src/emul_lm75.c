@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 enum lm75_reg {
 	LM75_REG_TEMP = 0,
@@ -127,6 +128,41 @@ static int lm75_xfer(struct emul_dev *dev, bool read, uint8_t *buf, size_t len)
 	return read ? lm75_read(lm, buf, len) : lm75_write(lm, buf, len);
 }
 
+/* The register's 9-bit value in degrees C. */
+static double lm75_reg_to_temp(uint16_t reg)
+{
+	return (double)(int16_t)reg / 256.0;
+}
+
+static void lm75_each_prop(struct emul_dev *dev, void (*fn)(void *ctx, const struct emul_prop *p),
+			   void *ctx)
+{
+	struct emul_prop p = {.name = "temp",
+			      .value = lm75_reg_to_temp(to_lm75(dev)->temp),
+			      .writable = true};
+
+	fn(ctx, &p);
+}
+
+static int lm75_get_prop(struct emul_dev *dev, const char *name, double *value)
+{
+	if (strcmp(name, "temp") != 0)
+		return -ENOENT;
+	*value = lm75_reg_to_temp(to_lm75(dev)->temp);
+	return 0;
+}
+
+/* `temp` in degrees C, stored as the sensor would read it (0.5 C steps, truncated). */
+static int lm75_set_prop(struct emul_dev *dev, const char *name, double value)
+{
+	if (strcmp(name, "temp") != 0)
+		return -ENOENT;
+	if (!(value >= -128.0 && value < 128.0))
+		return -ERANGE;
+	to_lm75(dev)->temp = lm75_temp_to_reg((int32_t)(value * 1000.0 + (value < 0 ? -0.5 : 0.5)));
+	return 0;
+}
+
 static void lm75_destroy(struct emul_dev *dev)
 {
 	free(to_lm75(dev));
@@ -134,6 +170,9 @@ static void lm75_destroy(struct emul_dev *dev)
 
 static const struct emul_ops lm75_ops = {
 	.xfer = lm75_xfer,
+	.each_prop = lm75_each_prop,
+	.get_prop = lm75_get_prop,
+	.set_prop = lm75_set_prop,
 	.destroy = lm75_destroy,
 };
 

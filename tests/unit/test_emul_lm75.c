@@ -270,6 +270,45 @@ static void test_file_rejected(void **state)
 				 "EEPROMs");
 }
 
+static void count_prop(void *ctx, const struct emul_prop *p)
+{
+	unsigned *n = ctx;
+
+	assert_string_equal(p->name, "temp");
+	assert_true(p->writable);
+	assert_true(p->value == 25.0);
+	(*n)++;
+}
+
+/* The `temp` property: listed, read back in 0.5 C steps, and read by the guest at once. */
+static void test_temp_property(void **state)
+{
+	struct emul_dev *dev = create_lm75(25000);
+	uint8_t buf[2];
+	unsigned n = 0;
+	double v;
+
+	emul_each_prop(dev, count_prop, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(emul_set_prop(dev, "temp", 30.7), 0);
+	assert_int_equal(emul_get_prop(dev, "temp", &v), 0);
+	assert_true(v == 30.5);
+	assert_int_equal(emul_xfer(dev, false, (uint8_t[]){0}, 1), 0);
+	assert_int_equal(emul_xfer(dev, true, buf, 2), 0);
+	assert_int_equal(buf[0], 0x1e);
+	assert_int_equal(buf[1], 0x80);
+	assert_int_equal(emul_set_prop(dev, "temp", -0.2), 0);
+	assert_int_equal(emul_get_prop(dev, "temp", &v), 0);
+	assert_true(v == -0.5);
+	assert_int_equal(emul_set_prop(dev, "temp", 128.0), -ERANGE);
+	assert_int_equal(emul_set_prop(dev, "temp", -129.0), -ERANGE);
+	assert_int_equal(emul_get_prop(dev, "temp", &v), 0);
+	assert_true(v == -0.5);
+	assert_int_equal(emul_set_prop(dev, "hum", 1.0), -ENOENT);
+	assert_int_equal(emul_get_prop(dev, "hum", &v), -ENOENT);
+	emul_destroy(dev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -278,7 +317,7 @@ int main(void)
 		cmocka_unit_test(test_limits_write),   cmocka_unit_test(test_config_rw),
 		cmocka_unit_test(test_temp_read_only), cmocka_unit_test(test_repeated_reads),
 		cmocka_unit_test(test_bad_pointer),    cmocka_unit_test(test_zero_length_probe),
-		cmocka_unit_test(test_file_rejected),
+		cmocka_unit_test(test_file_rejected),  cmocka_unit_test(test_temp_property),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
