@@ -148,35 +148,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* What SET_VRING_NUM/ADDR/BASE/CALL/KICK do to the queue. */
 	virtq_init(&vq, "fuzz");
-	vq.num = num;
-	vq.desc_uva = UVA_BASE;
-	vq.avail_uva = UVA_BASE + avail_off;
-	vq.used_uva = UVA_BASE + used_off;
-	vq.addr_set = true;
-	vq.event_idx = cfg & CFG_EVENT;
-	vq.indirect = cfg & CFG_INDIR;
-	FUZZ_CHECK(virtq_map(&vq, mem) == 0);
-	virtq_sync_used(&vq);
-	vq.last_avail = base;
-	vq.avail_idx = base;
-	virtq_set_call_fd(&vq, cfg & CFG_CALL ? call_fd : -1);
+	virtq_set_features(&vq, cfg & CFG_EVENT, cfg & CFG_INDIR);
+	FUZZ_CHECK(virtq_set_num(&vq, mem, num) == 0);
+	FUZZ_CHECK(virtq_set_base(&vq, base) == 0);
+	FUZZ_CHECK(virtq_set_addr(&vq, mem, UVA_BASE, UVA_BASE + avail_off,
+				  UVA_BASE + used_off) == 0);
+	virtq_set_call_fd(&vq, cfg & CFG_CALL ? dup(call_fd) : -1);
+	virtq_start(&vq, -1);
+	virtq_enable(&vq, true);
 	used0 = vq.used_idx;
 
 	bus = make_bus();
 	virtio_i2c_queue_init(&q, "fuzz");
 	/* One ring's worth per call (1 = budget used up, call again): a static ring drains. */
-	ret = virtio_i2c_process(&q, &vq, mem, bus);
+	ret = virtio_i2c_process(&q, &vq, mem, bus, false);
 	for (int round = 0; ret == 1 && round < 2; round++)
-		ret = virtio_i2c_process(&q, &vq, mem, bus);
+		ret = virtio_i2c_process(&q, &vq, mem, bus, false);
 	FUZZ_CHECK(ret == 0 || ret == -EINVAL);
 	FUZZ_CHECK((ret == -EINVAL) == vq.broken);
 	if (ret == 0) {
 		uint16_t answered = (uint16_t)(vq.used_idx - used0);
 		bool want_signal;
 
-		/* Drained, everything answered and published. */
+		/* Drained; everything answered and published but a group still being gathered. */
 		FUZZ_CHECK(vq.last_avail == guest_le16(avail_off + 2));
-		FUZZ_CHECK(answered == (uint16_t)(vq.last_avail - base));
+		FUZZ_CHECK(vq.held == q.held);
+		FUZZ_CHECK((uint16_t)(answered + vq.held) == (uint16_t)(vq.last_avail - base));
 		FUZZ_CHECK(guest_le16(used_off + 2) == vq.used_idx);
 		/* Progress is signalled unless the guest suppressed it (EVENT_IDX: first time
 		 * always). */
@@ -189,10 +186,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				FUZZ_CHECK(vq.call_pending);
 		}
 		/* Nothing new: a second pass takes nothing. */
-		FUZZ_CHECK(virtio_i2c_process(&q, &vq, mem, bus) == 0);
+		FUZZ_CHECK(virtio_i2c_process(&q, &vq, mem, bus, false) == 0);
 		FUZZ_CHECK(vq.used_idx == (uint16_t)(used0 + answered));
+		/* Stopping gives a held group back. */
+		virtio_i2c_queue_forget(&q, &vq);
+		FUZZ_CHECK(virtq_stop(&vq) == (uint16_t)(base + answered));
 	}
 	virtio_i2c_queue_free(&q);
+	virtq_release(&vq);
 	i2c_bus_free(bus);
 	return 0;
 }

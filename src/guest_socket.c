@@ -174,9 +174,11 @@ static bool serve_connection(struct guest_socket *gs, int conn)
 			[PFD_CONN] = {.fd = dev.sock, .events = POLLIN},
 			[PFD_KICK] = {.fd = vu_dev_kick_fd(&dev), .events = POLLIN},
 		};
-		int ret;
+		bool more = vu_dev_has_more_work(&dev);
+		int ret, n;
 
-		if (poll(pfd, PFD_COUNT, -1) < 0) {
+		n = poll(pfd, PFD_COUNT, more ? 0 : -1);
+		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			log_err("%s: poll: %s", gs->name, strerror(errno));
@@ -186,7 +188,8 @@ static bool serve_connection(struct guest_socket *gs, int conn)
 			keep_going = false;
 			break;
 		}
-		if (pfd[PFD_KICK].revents && vu_dev_kick(&dev) < 0)
+		if (pfd[PFD_KICK].revents ? vu_dev_kick(&dev) < 0
+					  : more && vu_dev_serve(&dev, false) < 0)
 			break;
 		if (pfd[PFD_CONN].revents) {
 			ret = vu_dev_handle_message(&dev);

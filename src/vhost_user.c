@@ -3,9 +3,11 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -56,7 +58,7 @@ static const char *request_name(uint32_t req)
 
 	if (req < sizeof(names) / sizeof(names[0]) && names[req])
 		return names[req];
-	return "unknown request";
+	return NULL;
 }
 
 static void close_fd(int *fd)
@@ -66,13 +68,39 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
+/* For log lines: the request's name, or its number when it has none. */
+#define REQUEST_NAME(req)                                                                          \
+	(request_name(req) ? request_name(req) : request_number(req, (char[32]){0}))
+
+static const char *request_number(uint32_t req, char buf[32])
+{
+	snprintf(buf, 32, "unknown request %u", req);
+	return buf;
+}
+
+/*
+ * True if fd is an eventfd: an anonymous inode (no file type bits) that takes
+ * an 8-byte write of 0, which adds nothing and wakes no one. Other anonymous
+ * inodes (timerfd, signalfd, epoll, ...) refuse writes; regular files, pipes,
+ * sockets and devices have a type. A kick fd that is not an eventfd could be
+ * readable for ever without yielding a kick.
+ */
+static bool is_eventfd(int fd)
+{
+	const uint64_t zero = 0;
+	struct stat st;
+
+	if (fstat(fd, &st) < 0 || (st.st_mode & S_IFMT) != 0)
+		return false;
+	return write(fd, &zero, sizeof(zero)) == (ssize_t)sizeof(zero);
+}
+
 void vu_dev_init(struct vu_dev *dev, const char *name, int sock, struct i2c_bus *bus)
 {
 	memset(dev, 0, sizeof(*dev));
 	dev->name = name;
 	dev->sock = sock;
 	dev->bus = bus;
-	dev->kick_fd = -1;
 	dev->err_fd = -1;
 	virtq_init(&dev->vq, name);
 	virtio_i2c_queue_init(&dev->queue, name);
@@ -81,35 +109,38 @@ void vu_dev_init(struct vu_dev *dev, const char *name, int sock, struct i2c_bus 
 void vu_dev_cleanup(struct vu_dev *dev)
 {
 	close_fd(&dev->sock);
-	close_fd(&dev->kick_fd);
 	close_fd(&dev->err_fd);
-	close_fd(&dev->vq.call_fd);
+	virtq_release(&dev->vq);
 	vu_mem_clear(&dev->mem);
 	virtio_i2c_queue_free(&dev->queue);
 }
 
-static bool queue_running(const struct vu_dev *dev)
-{
-	return dev->started && dev->enabled && dev->vq.desc && !dev->vq.broken;
-}
-
 int vu_dev_kick_fd(const struct vu_dev *dev)
 {
-	return queue_running(dev) ? dev->kick_fd : -1;
+	return virtq_kick_fd(&dev->vq);
 }
 
-static int serve_queue(struct vu_dev *dev)
+bool vu_dev_has_more_work(const struct vu_dev *dev)
+{
+	return dev->more_work && virtq_running(&dev->vq);
+}
+
+int vu_dev_serve(struct vu_dev *dev, bool kicked)
 {
 	int ret;
 
-	if (!queue_running(dev))
+	dev->more_work = false;
+	if (!virtq_running(&dev->vq))
 		return 0;
-	ret = virtio_i2c_process(&dev->queue, &dev->vq, &dev->mem, dev->bus);
-	/* Budget used up: kick ourselves so the loop serves the VMM, then comes back. */
-	if (ret == 1 && dev->kick_fd >= 0)
-		eventfd_write(dev->kick_fd, 1);
+	ret = virtio_i2c_process(&dev->queue, &dev->vq, &dev->mem, dev->bus, kicked);
+	/* Budget used up: the caller looks at its other work, then comes back. */
+	dev->more_work = ret == 1;
 	if (ret == -ENOMEM) {
-		log_err("%s: out of memory serving the queue", dev->name);
+		log_err("%s: closing connection: out of memory serving the queue", dev->name);
+		return ret;
+	}
+	if (ret == -EIO) {
+		log_err("%s: closing connection: the kick fd cannot be read", dev->name);
 		return ret;
 	}
 	/* A broken ring is logged by virtq and waits for a reset; the connection lives on. */
@@ -118,25 +149,28 @@ static int serve_queue(struct vu_dev *dev)
 
 int vu_dev_kick(struct vu_dev *dev)
 {
-	eventfd_t v;
+	int ret = virtq_consume_kick(&dev->vq);
 
-	if (eventfd_read(dev->kick_fd, &v) < 0 && errno != EAGAIN)
-		return -errno;
-	return serve_queue(dev);
+	if (ret < 0) {
+		log_err("%s: closing connection: the kick fd cannot be read: %s", dev->name,
+			strerror(-ret));
+		return ret;
+	}
+	return vu_dev_serve(dev, ret > 0);
 }
 
-/* Stops the ring (GET_VRING_BASE, RESET_OWNER): keeps addresses, forgets fds and breakage. */
-static void stop_queue(struct vu_dev *dev)
+/* Stops the ring (GET_VRING_BASE, RESET_OWNER): keeps addresses, forgets the kick fd and
+ * breakage, gives back a group still being gathered. Returns the index to resume from. */
+static uint16_t stop_queue(struct vu_dev *dev)
 {
-	dev->started = false;
-	dev->enabled = false;
-	dev->vq.broken = false;
-	close_fd(&dev->kick_fd);
+	dev->more_work = false;
+	virtio_i2c_queue_forget(&dev->queue, &dev->vq);
+	return virtq_stop(&dev->vq);
 }
 
 static int bad(struct vu_dev *dev, const struct vhost_user_hdr *hdr, const char *why)
 {
-	log_err("%s: closing connection: %s %s", dev->name, request_name(hdr->request), why);
+	log_err("%s: closing connection: %s %s", dev->name, REQUEST_NAME(hdr->request), why);
 	return -EPROTO;
 }
 
@@ -154,20 +188,20 @@ static int handle_set_features(struct vu_dev *dev, const struct vhost_user_hdr *
 		return bad(dev, hdr,
 			   "without VIRTIO_I2C_F_ZERO_LENGTH_REQUEST, which virtio-i2c requires");
 	dev->features = f;
-	dev->vq.event_idx = f & BIT(VIRTIO_RING_F_EVENT_IDX);
-	dev->vq.indirect = f & BIT(VIRTIO_RING_F_INDIRECT_DESC);
+	virtq_set_features(&dev->vq, f & BIT(VIRTIO_RING_F_EVENT_IDX),
+			   f & BIT(VIRTIO_RING_F_INDIRECT_DESC));
 	/* Without bit 30 there is no SET_VRING_ENABLE: a started ring is enabled. */
-	if (!(f & BIT(VHOST_USER_F_PROTOCOL_FEATURES)) && dev->started)
-		dev->enabled = true;
+	if (!(f & BIT(VHOST_USER_F_PROTOCOL_FEATURES)) && dev->vq.started)
+		virtq_enable(&dev->vq, true);
 	return 0;
 }
 
-/* Re-translates the ring after a memory change; a ring that no longer fits stops. */
+/* Re-translates the ring after a memory change; a ring that no longer fits pauses. */
 static void remap_queue(struct vu_dev *dev)
 {
-	if (!dev->vq.addr_set)
-		return;
-	if (virtq_map(&dev->vq, &dev->mem) && dev->started)
+	/* A held group's buffers were checked against the old memory: take it again. */
+	virtio_i2c_queue_forget(&dev->queue, &dev->vq);
+	if (virtq_remap(&dev->vq, &dev->mem) && dev->vq.started)
 		log_warn("%s: queue rings are no longer inside guest memory; queue paused",
 			 dev->name);
 }
@@ -213,6 +247,9 @@ static int handle_vring_fd(struct vu_dev *dev, const struct vhost_user_hdr *hdr,
 	if (nfds != (nofd ? 0u : 1u))
 		return bad(dev, hdr, "with a wrong number of fds");
 	if (!nofd) {
+		/* Kick, call and err fds are eventfds; anything else could spin or block us. */
+		if (!is_eventfd(fds[0]))
+			return bad(dev, hdr, "with an fd that is not an eventfd");
 		fd = fds[0];
 		fds[0] = -1;
 	}
@@ -220,18 +257,12 @@ static int handle_vring_fd(struct vu_dev *dev, const struct vhost_user_hdr *hdr,
 	case VHOST_USER_SET_VRING_KICK:
 		if (nofd)
 			return bad(dev, hdr, "without an fd (polling mode) is not supported");
-		close_fd(&dev->kick_fd);
-		dev->kick_fd = fd;
-		dev->started = true;
-		dev->vq.broken = false;
+		virtq_start(&dev->vq, fd);
 		if (!(dev->features & BIT(VHOST_USER_F_PROTOCOL_FEATURES)))
-			dev->enabled = true;
-		if (dev->vq.desc)
-			virtq_sync_used(&dev->vq);
+			virtq_enable(&dev->vq, true);
 		/* Kicks may have come before the fd: look at the ring now. */
-		return serve_queue(dev) < 0 ? -ENOMEM : 0;
+		return vu_dev_serve(dev, false);
 	case VHOST_USER_SET_VRING_CALL:
-		close_fd(&dev->vq.call_fd);
 		virtq_set_call_fd(&dev->vq, fd);
 		return 0;
 	default: /* SET_VRING_ERR: kept only to be closed; we never report ring errors by it */
@@ -248,38 +279,39 @@ static int handle_vring_state(struct vu_dev *dev, const struct vhost_user_hdr *h
 		return bad(dev, hdr, "for a queue other than 0");
 	switch (hdr->request) {
 	case VHOST_USER_SET_VRING_NUM:
-		if (s->num == 0 || s->num > VIRTQ_MAX_SIZE || (s->num & (s->num - 1)))
-			return bad(dev, hdr, "with a size that is not a power of 2 up to 32768");
-		if (dev->started)
+		switch (virtq_set_num(&dev->vq, &dev->mem, s->num)) {
+		case 0:
+			return 0;
+		case -EBUSY:
 			return bad(dev, hdr, "while the queue is running");
-		dev->vq.num = s->num;
-		dev->vq.desc = NULL;
-		if (dev->vq.addr_set && virtq_map(&dev->vq, &dev->mem))
+		case -EINVAL:
+			if (!dev->vq.num)
+				return bad(dev, hdr,
+					   "with a size that is not a power of 2 up to 32768");
+			/* fall through */
+		default:
 			return bad(dev, hdr,
 				   "makes the rings exceed guest memory or misaligns them");
-		return 0;
+		}
 	case VHOST_USER_SET_VRING_BASE:
 		if (s->num > UINT16_MAX)
 			return bad(dev, hdr, "with an index above 65535");
-		if (dev->started)
+		if (virtq_set_base(&dev->vq, (uint16_t)s->num))
 			return bad(dev, hdr, "while the queue is running");
-		dev->vq.last_avail = (uint16_t)s->num;
-		dev->vq.avail_idx = (uint16_t)s->num;
 		return 0;
 	case VHOST_USER_GET_VRING_BASE:
-		/* Requests are served synchronously: nothing is in flight here. */
-		stop_queue(dev);
+		/* Groups are served synchronously; one still being gathered is given back. */
 		reply->has_reply = true;
 		reply->size = sizeof(reply->payload.state);
 		reply->payload.state.index = 0;
-		reply->payload.state.num = dev->vq.last_avail;
+		reply->payload.state.num = stop_queue(dev);
 		return 0;
 	default: /* SET_VRING_ENABLE */
 		if (s->num > 1)
 			return bad(dev, hdr, "with a state other than 0 or 1");
-		dev->enabled = s->num;
+		virtq_enable(&dev->vq, s->num);
 		/* Kicks that came while disabled were consumed without effect: rescan. */
-		return s->num ? (serve_queue(dev) < 0 ? -ENOMEM : 0) : 0;
+		return s->num ? vu_dev_serve(dev, false) : 0;
 	}
 }
 
@@ -294,20 +326,15 @@ static int handle_vring_addr(struct vu_dev *dev, const struct vhost_user_hdr *hd
 		return bad(dev, hdr, "asks for dirty logging, which was not offered");
 	if (!dev->vq.num)
 		return bad(dev, hdr, "before SET_VRING_NUM");
-	dev->vq.desc_uva = a->desc_user_addr;
-	dev->vq.avail_uva = a->avail_user_addr;
-	dev->vq.used_uva = a->used_user_addr;
-	dev->vq.addr_set = true;
-	ret = virtq_map(&dev->vq, &dev->mem);
-	if (ret) {
-		dev->vq.addr_set = false;
+	if (dev->vq.started)
+		return bad(dev, hdr, "while the queue is running");
+	ret = virtq_set_addr(&dev->vq, &dev->mem, a->desc_user_addr, a->avail_user_addr,
+			     a->used_user_addr);
+	if (ret)
 		return bad(dev, hdr,
 			   ret == -EINVAL
 				   ? "puts a ring at a misaligned address or over another ring"
 				   : "puts a ring outside guest memory");
-	}
-	/* Where the guest's used ring is now; the VMM may have restored it. */
-	virtq_sync_used(&dev->vq);
 	return 0;
 }
 
@@ -326,7 +353,7 @@ static int handle_mem_reg(struct vu_dev *dev, const struct vhost_user_hdr *hdr,
 		ret = vu_mem_remove(&dev->mem, &r->region);
 	}
 	if (ret) {
-		log_err("%s: %s failed: %s", dev->name, request_name(hdr->request), strerror(-ret));
+		log_err("%s: %s failed: %s", dev->name, REQUEST_NAME(hdr->request), strerror(-ret));
 		return 1;
 	}
 	remap_queue(dev);
@@ -344,14 +371,12 @@ static long expected_size(uint32_t req)
 	case VHOST_USER_SET_OWNER:
 	case VHOST_USER_RESET_OWNER:
 	case VHOST_USER_RESET_DEVICE:
-	case VHOST_USER_GET_STATUS:
 		return 0;
 	case VHOST_USER_SET_FEATURES:
 	case VHOST_USER_SET_PROTOCOL_FEATURES:
 	case VHOST_USER_SET_VRING_KICK:
 	case VHOST_USER_SET_VRING_CALL:
 	case VHOST_USER_SET_VRING_ERR:
-	case VHOST_USER_SET_STATUS:
 		return sizeof(uint64_t);
 	case VHOST_USER_SET_VRING_NUM:
 	case VHOST_USER_SET_VRING_BASE:
@@ -401,7 +426,7 @@ static int send_reply(struct vu_dev *dev, uint32_t request, const void *payload,
 		n = send(dev->sock, &msg, len, MSG_NOSIGNAL);
 	} while (n < 0 && errno == EINTR);
 	if (n != (ssize_t)len) {
-		log_err("%s: cannot send %s reply: %s", dev->name, request_name(request),
+		log_err("%s: cannot send %s reply: %s", dev->name, REQUEST_NAME(request),
 			n < 0 ? strerror(errno) : "short write");
 		return -EIO;
 	}
@@ -437,7 +462,6 @@ static int dispatch(struct vu_dev *dev, const struct vhost_user_hdr *hdr, const 
 	case VHOST_USER_SET_PROTOCOL_FEATURES:
 		if (u64 & ~VU_PROTOCOL_FEATURES)
 			return bad(dev, hdr, "acks protocol features that were not offered");
-		dev->protocol_features = u64;
 		return 0;
 	case VHOST_USER_GET_QUEUE_NUM:
 		reply->payload.u64 = 1;
@@ -450,6 +474,7 @@ static int dispatch(struct vu_dev *dev, const struct vhost_user_hdr *hdr, const 
 	case VHOST_USER_RESET_OWNER:
 	case VHOST_USER_RESET_DEVICE:
 		stop_queue(dev);
+		virtq_enable(&dev->vq, false);
 		dev->features = 0;
 		return 0;
 	case VHOST_USER_SET_MEM_TABLE:
@@ -480,13 +505,7 @@ static int dispatch(struct vu_dev *dev, const struct vhost_user_hdr *hdr, const 
 	case VHOST_USER_SET_VRING_CALL:
 	case VHOST_USER_SET_VRING_ERR:
 		return handle_vring_fd(dev, hdr, u64, fds, nfds);
-	case VHOST_USER_SET_STATUS:
-		dev->status = (uint8_t)u64;
-		return 0;
-	case VHOST_USER_GET_STATUS:
-		reply->payload.u64 = dev->status;
-		goto reply_u64;
-	default:
+	default: /* including SET/GET_STATUS: VHOST_USER_PROTOCOL_F_STATUS is not offered */
 		return bad(dev, hdr, "is not supported");
 	}
 reply_u64:
@@ -501,7 +520,7 @@ int vu_dev_dispatch(struct vu_dev *dev, const struct vhost_user_hdr *hdr, const 
 	struct vu_reply reply = {0};
 	int ret;
 
-	log_debug("%s: %s size %u flags 0x%x fds %u", dev->name, request_name(hdr->request),
+	log_debug("%s: %s size %u flags 0x%x fds %u", dev->name, REQUEST_NAME(hdr->request),
 		  hdr->size, hdr->flags, nfds);
 	ret = dispatch(dev, hdr, payload, fds, nfds, &reply);
 	/* Any fd a handler did not take is closed here, whatever happened. */
@@ -597,7 +616,7 @@ int vu_dev_handle_message(struct vu_dev *dev)
 		ret = read_full(dev->sock, (uint8_t *)&hdr + n, sizeof(hdr) - (size_t)n);
 	if (!ret && hdr.size > VHOST_USER_MAX_PAYLOAD) {
 		log_err("%s: closing connection: %s payload of %u bytes exceeds %d", dev->name,
-			request_name(hdr.request), hdr.size, VHOST_USER_MAX_PAYLOAD);
+			REQUEST_NAME(hdr.request), hdr.size, VHOST_USER_MAX_PAYLOAD);
 		ret = -EPROTO;
 	}
 	if (!ret && hdr.size)

@@ -33,14 +33,10 @@ struct vu_dev {
 	struct i2c_bus *bus; /* borrowed */
 
 	uint64_t features; /* from SET_FEATURES */
-	uint64_t protocol_features;
-	uint8_t status; /* SET/GET_STATUS, kept for completeness */
 	struct vu_mem mem;
-	struct virtq vq;
-	int kick_fd;  /* owned, -1 if none */
-	int err_fd;   /* owned, -1 if none */
-	bool started; /* SET_VRING_KICK received, not yet stopped */
-	bool enabled; /* SET_VRING_ENABLE, or implied without bit 30 */
+	struct virtq vq; /* owns the kick and call fds */
+	int err_fd;	 /* owned, -1 if none */
+	bool more_work;	 /* the queue's budget ran out with requests left: serve again soon */
 	struct virtio_i2c_queue queue;
 };
 
@@ -69,5 +65,14 @@ int vu_dev_kick_fd(const struct vu_dev *dev);
 
 /* Consumes a kick and serves the queue. Returns 0 or -errno (connection unusable). */
 int vu_dev_kick(struct vu_dev *dev);
+
+/*
+ * Serves the queue without consuming a kick (kicked: the caller just did).
+ * Returns 0 or -errno (connection unusable, logged).
+ */
+int vu_dev_serve(struct vu_dev *dev, bool kicked);
+
+/* True if the last serve stopped at its budget with requests left: call vu_dev_serve soon. */
+bool vu_dev_has_more_work(const struct vu_dev *dev);
 
 #endif

@@ -152,11 +152,14 @@ static int parse_request(struct virtio_i2c_queue *q, struct virtq *vq, const str
 	return 0;
 }
 
-/* Runs the group's transfer and returns every request to the used ring. */
+/*
+ * Runs the held group's transfer (none of it when fail_all) and returns every
+ * request to the used ring.
+ */
 static void complete_group(struct virtio_i2c_queue *q, struct virtq *vq, const struct vu_mem *mem,
-			   struct i2c_bus *bus, unsigned n, bool fail_all)
+			   struct i2c_bus *bus, bool fail_all)
 {
-	unsigned valid = 0, done;
+	unsigned n = q->held, valid = 0, done;
 	struct trace_stamp ts;
 
 	/*
@@ -188,83 +191,101 @@ static void complete_group(struct virtio_i2c_queue *q, struct virtq *vq, const s
 
 	for (unsigned i = 0; i < n; i++) {
 		struct vi2c_req *r = &q->reqs[i];
+		const struct virtq_elem *e = &q->elems[i];
 		uint8_t status = i < done ? VIRTIO_I2C_MSG_OK : VIRTIO_I2C_MSG_ERR;
-		uint32_t used_len = 1;
 
-		if (status == VIRTIO_I2C_MSG_OK && r->read && r->len) {
-			if (virtq_elem_write(&q->elems[i], mem, 0, q->data + r->data_off, r->len))
-				status = VIRTIO_I2C_MSG_ERR;
-			else
-				used_len += r->len;
-		}
+		if (status == VIRTIO_I2C_MSG_OK && r->read && r->len &&
+		    virtq_elem_write(e, mem, 0, q->data + r->data_off, r->len))
+			status = VIRTIO_I2C_MSG_ERR;
 		/* Checked at parse time, so this write lands. */
 		vu_mem_write(mem, r->status_gpa, &status, 1);
-		virtq_push(vq, r->head, used_len);
+		/*
+		 * The status byte ends the writable bytes, so the used length covers
+		 * them all, success or not (virtio 1.2 §2.7.8.1: a read's buffer and
+		 * its status; 1 for a write).
+		 */
+		virtq_push(vq, e, e->in_len > UINT32_MAX ? UINT32_MAX : (uint32_t)e->in_len);
 	}
 	virtq_flush(vq);
+	q->held = 0;
+	q->data_used = 0;
+	q->waiting_kick = false;
 }
 
-/* Takes one group off the ring and completes it. Returns requests taken, or -errno. */
-static int serve_group(struct virtio_i2c_queue *q, struct virtq *vq, const struct vu_mem *mem,
-		       struct i2c_bus *bus)
+/*
+ * Pops requests into groups and completes each group once its last request
+ * (one without FAIL_NEXT) is in. Every popped request counts against *budget.
+ * Returns 0 when nothing more is available or the budget is spent (a group
+ * may then be held, incomplete), -EINVAL if the ring broke, -ENOMEM.
+ */
+static int drain(struct virtio_i2c_queue *q, struct virtq *vq, const struct vu_mem *mem,
+		 struct i2c_bus *bus, unsigned *budget)
 {
-	size_t data_used = 0;
-	bool too_long = false;
-	unsigned n = 0;
-	int ret = 0;
-
-	for (;;) {
-		unsigned slot = too_long ? 0 : n;
+	while (*budget) {
+		unsigned slot = q->held;
+		struct vi2c_req *r;
+		int ret;
 
 		if (grow_group(q, slot + 1))
 			return -ENOMEM;
-		if (too_long)
-			data_used = 0;
 		ret = virtq_pop(vq, mem, &q->elems[slot]);
 		if (ret <= 0)
-			break;
-		ret = parse_request(q, vq, mem, &q->elems[slot], &q->reqs[slot], &data_used);
-		if (ret < 0)
-			break;
-		if (too_long) {
-			/* Past the limit: fail each remaining request of the group as it comes. */
-			complete_group(q, vq, mem, bus, 1, true);
-		} else {
-			n++;
+			return ret;
+		(*budget)--;
+		q->held++;
+		r = &q->reqs[slot];
+		ret = parse_request(q, vq, mem, &q->elems[slot], r, &q->data_used);
+		if (ret < 0) {
+			/* This one cannot be answered; the others of its group fail unexecuted. */
+			q->held--;
+			if (q->held)
+				complete_group(q, vq, mem, bus, true);
+			return ret;
 		}
-		if (!q->reqs[slot].fail_next)
-			break;
-		if (!too_long && n == VIRTIO_I2C_MAX_GROUP) {
+		q->waiting_kick = false; /* the group changed */
+		if (q->failing_rest) {
+			/* The rest of a too-long group, up to its last request: ERR, unexecuted. */
+			q->failing_rest = r->fail_next;
+			complete_group(q, vq, mem, bus, true);
+		} else if (!r->fail_next) {
+			complete_group(q, vq, mem, bus, false);
+		} else if (q->held == VIRTIO_I2C_MAX_GROUP) {
 			log_debug("%s: group longer than %u requests fails", q->name,
 				  VIRTIO_I2C_MAX_GROUP);
-			complete_group(q, vq, mem, bus, n, true);
-			too_long = true;
-			n = 0;
+			complete_group(q, vq, mem, bus, true);
+			q->failing_rest = true;
 		}
 	}
-	/* Whatever was taken is answered, even if the ring broke after it. */
-	if (n)
-		complete_group(q, vq, mem, bus, n, false);
-	if (ret < 0)
-		return ret;
-	return (int)n + (too_long ? 1 : 0);
+	return 0;
 }
 
 int virtio_i2c_process(struct virtio_i2c_queue *q, struct virtq *vq, const struct vu_mem *mem,
-		       struct i2c_bus *bus)
+		       struct i2c_bus *bus, bool kicked)
 {
 	/* One ring's worth per call, so a guest that keeps the ring full cannot starve the VMM. */
 	unsigned budget = vq->num;
-	int ret;
 
 	if (vq->broken)
 		return -EINVAL;
-	do {
+	if (!virtq_running(vq))
+		return 0;
+	for (;;) {
 		uint16_t used_before = vq->used_idx;
+		int ret;
 
 		virtq_disable_notify(vq);
-		while (budget && (ret = serve_group(q, vq, mem, bus)) > 0)
-			budget -= (unsigned)ret < budget ? (unsigned)ret : budget;
+		ret = drain(q, vq, mem, bus, &budget);
+		/*
+		 * A group that ends in FAIL_NEXT with nothing after it is complete
+		 * only if the guest cannot add to it (ring full: Linux truncates a
+		 * transfer to what fits), or if a kick came after we last asked for
+		 * one and the group did not change. Otherwise the driver may still be
+		 * publishing it, one request at a time, and kicks when done.
+		 */
+		if (!ret && q->held && !q->failing_rest &&
+		    (virtq_full(vq) || (kicked && q->waiting_kick)))
+			complete_group(q, vq, mem, bus, false);
+		kicked = false;
 		/*
 		 * Only when something was answered: a notify on an empty pass would
 		 * spend the first-signal-after-start on nothing, and the request
@@ -276,6 +297,22 @@ int virtio_i2c_process(struct virtio_i2c_queue *q, struct virtq *vq, const struc
 			return ret;
 		if (!budget)
 			return 1;
-	} while (virtq_enable_notify(vq));
-	return 0;
+		if (q->held && !q->failing_rest && !q->waiting_kick) {
+			/* Only a kick from after this point completes the group as it is. */
+			if (virtq_consume_kick(vq) < 0)
+				return -EIO;
+			q->waiting_kick = true;
+		}
+		if (!virtq_enable_notify(vq))
+			return 0;
+	}
+}
+
+void virtio_i2c_queue_forget(struct virtio_i2c_queue *q, struct virtq *vq)
+{
+	virtq_unpop_held(vq);
+	q->held = 0;
+	q->data_used = 0;
+	q->waiting_kick = false;
+	q->failing_rest = false;
 }

@@ -26,7 +26,10 @@
 
 struct vi2c_req;
 
-/* Per-queue scratch space; grows on demand up to the limits above. */
+/*
+ * Per-queue request scheduling: the group being gathered (it may span
+ * wake-ups) and scratch space that grows on demand up to the limits above.
+ */
 struct virtio_i2c_queue {
 	struct vi2c_req *reqs;
 	struct virtq_elem *elems;
@@ -34,20 +37,37 @@ struct virtio_i2c_queue {
 	unsigned cap;
 	uint8_t *data;
 	size_t data_cap;
-	const char *name; /* for log lines (borrowed) */
+	unsigned held;	   /* requests of the group being gathered (popped, unanswered) */
+	size_t data_used;  /* bytes of data those requests use */
+	bool waiting_kick; /* the held group ends in FAIL_NEXT; kicks were drained and re-enabled */
+	bool failing_rest; /* a group passed VIRTIO_I2C_MAX_GROUP: fail it up to its last request */
+	const char *name;  /* for log lines (borrowed) */
 };
 
 void virtio_i2c_queue_init(struct virtio_i2c_queue *q, const char *name);
 void virtio_i2c_queue_free(struct virtio_i2c_queue *q);
 
 /*
- * Serves the requests available on vq, signals the guest as it asked, and
- * returns when the ring is empty with notifications re-enabled (0), or after
- * one ring's worth of requests (1: more may be waiting; the caller comes back
- * after looking at its other work). -EINVAL if the ring is broken, -ENOMEM.
+ * Serves the requests available on a running vq, signals the guest as it
+ * asked, and returns when the ring is empty with notifications re-enabled
+ * (0: sleep until the next kick), or after one ring's worth of requests
+ * (1: more may be waiting; the caller comes back after its other work).
+ * kicked: the caller consumed a kick just before this call. -EINVAL if the
+ * ring is broken, -EIO if the kick fd fails, -ENOMEM.
+ *
+ * A group whose available requests end with FAIL_NEXT is held (popped, not
+ * answered) until the rest arrives, the ring is full, or a kick comes after
+ * the daemon re-enabled notifications with the group unchanged.
  */
 int virtio_i2c_process(struct virtio_i2c_queue *q, struct virtq *vq, const struct vu_mem *mem,
-		       struct i2c_bus *bus);
+		       struct i2c_bus *bus, bool kicked);
+
+/*
+ * Gives a held group back to the ring (unanswered, it will be popped again)
+ * and forgets the scheduling state: before the queue stops or guest memory
+ * changes.
+ */
+void virtio_i2c_queue_forget(struct virtio_i2c_queue *q, struct virtq *vq);
 
 /* Feature bits the device offers (without the vhost-user ones). */
 #define VIRTIO_I2C_DEVICE_FEATURES                                                                 \

@@ -4,7 +4,9 @@
 #include <endian.h>
 #include <errno.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -25,8 +27,29 @@ static inline void store_le16(uint16_t *p, uint16_t v)
 void virtq_init(struct virtq *vq, const char *name)
 {
 	memset(vq, 0, sizeof(*vq));
+	vq->kick_fd = -1;
 	vq->call_fd = -1;
 	vq->name = name;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+void virtq_release(struct virtq *vq)
+{
+	close_fd(&vq->kick_fd);
+	close_fd(&vq->call_fd);
+	virtq_init(vq, vq->name);
+}
+
+void virtq_set_features(struct virtq *vq, bool event_idx, bool indirect)
+{
+	vq->event_idx = event_idx;
+	vq->indirect = indirect;
 }
 
 static bool overlap(const void *a, uint64_t alen, const void *b, uint64_t blen)
@@ -36,7 +59,12 @@ static bool overlap(const void *a, uint64_t alen, const void *b, uint64_t blen)
 	return x < y + blen && y < x + alen;
 }
 
-int virtq_map(struct virtq *vq, const struct vu_mem *mem)
+/*
+ * Translates the ring addresses through mem and checks sizes and alignment.
+ * Returns 0, -EFAULT (not inside guest memory) or -EINVAL (misaligned or
+ * overlapping rings).
+ */
+static int virtq_map(struct virtq *vq, const struct vu_mem *mem)
 {
 	int ret = 0;
 
@@ -64,10 +92,131 @@ int virtq_map(struct virtq *vq, const struct vu_mem *mem)
 	return ret;
 }
 
-void virtq_sync_used(struct virtq *vq)
+/* Loads used_idx from the ring (on start, as the VMM may have restored it). */
+static void virtq_sync_used(struct virtq *vq)
 {
 	vq->used_idx = load_le16(&vq->used->idx);
 	vq->signalled_used_valid = false;
+}
+
+int virtq_set_num(struct virtq *vq, const struct vu_mem *mem, unsigned num)
+{
+	if (num == 0 || num > VIRTQ_MAX_SIZE || (num & (num - 1)))
+		return -EINVAL;
+	if (vq->started)
+		return -EBUSY;
+	vq->num = num;
+	vq->desc = NULL;
+	vq->avail = NULL;
+	vq->used = NULL;
+	return vq->addr_set ? virtq_map(vq, mem) : 0;
+}
+
+int virtq_set_base(struct virtq *vq, uint16_t base)
+{
+	if (vq->started)
+		return -EBUSY;
+	vq->last_avail = base;
+	vq->avail_idx = base;
+	return 0;
+}
+
+int virtq_set_addr(struct virtq *vq, const struct vu_mem *mem, uint64_t desc, uint64_t avail,
+		   uint64_t used)
+{
+	int ret;
+
+	if (!vq->num)
+		return -EINVAL;
+	vq->desc_uva = desc;
+	vq->avail_uva = avail;
+	vq->used_uva = used;
+	vq->addr_set = true;
+	ret = virtq_map(vq, mem);
+	if (ret) {
+		vq->addr_set = false;
+		return ret;
+	}
+	virtq_sync_used(vq);
+	return 0;
+}
+
+int virtq_remap(struct virtq *vq, const struct vu_mem *mem)
+{
+	if (!vq->addr_set)
+		return 0;
+	return virtq_map(vq, mem);
+}
+
+void virtq_start(struct virtq *vq, int kick_fd)
+{
+	close_fd(&vq->kick_fd);
+	vq->kick_fd = kick_fd;
+	if (kick_fd >= 0)
+		fcntl(kick_fd, F_SETFL, fcntl(kick_fd, F_GETFL) | O_NONBLOCK);
+	vq->started = true;
+	vq->broken = false;
+	vq->held = 0;
+	vq->held_descs = 0;
+	if (vq->desc)
+		virtq_sync_used(vq);
+}
+
+uint16_t virtq_stop(struct virtq *vq)
+{
+	virtq_unpop_held(vq);
+	vq->started = false;
+	vq->broken = false;
+	close_fd(&vq->kick_fd);
+	return vq->last_avail;
+}
+
+void virtq_enable(struct virtq *vq, bool enabled)
+{
+	vq->enabled = enabled;
+}
+
+bool virtq_running(const struct virtq *vq)
+{
+	return vq->started && vq->enabled && vq->desc && !vq->broken;
+}
+
+int virtq_kick_fd(const struct virtq *vq)
+{
+	return virtq_running(vq) ? vq->kick_fd : -1;
+}
+
+int virtq_consume_kick(struct virtq *vq)
+{
+	uint64_t v;
+	ssize_t n;
+
+	if (vq->kick_fd < 0)
+		return 0;
+	do {
+		n = read(vq->kick_fd, &v, sizeof(v));
+	} while (n < 0 && errno == EINTR);
+	if (n == (ssize_t)sizeof(v))
+		return 1;
+	if (n < 0 && errno == EAGAIN)
+		return 0;
+	/* Checked to be an eventfd on arrival, so this is not expected: never spin on it. */
+	return n < 0 ? -errno : -EIO;
+}
+
+void virtq_unpop_held(struct virtq *vq)
+{
+	vq->last_avail = (uint16_t)(vq->last_avail - vq->held);
+	vq->held = 0;
+	vq->held_descs = 0;
+}
+
+bool virtq_full(const struct virtq *vq)
+{
+	/* The smallest request takes one descriptor with an indirect table, else two. */
+	unsigned smallest = vq->indirect ? 1 : 2;
+
+	return vq->num - vq->held_descs < smallest;
 }
 
 int virtq_break(struct virtq *vq, const char *why, unsigned value)
@@ -150,6 +299,7 @@ int virtq_pop(struct virtq *vq, const struct vu_mem *mem, struct virtq_elem *ele
 				return virtq_break(vq, "indirect table outside guest memory", i);
 		} else {
 			memcpy(&d, &vq->desc[i], sizeof(d));
+			elem->descs++;
 		}
 		flags = le16toh(d.flags);
 		d.addr = le64toh(d.addr);
@@ -177,6 +327,8 @@ int virtq_pop(struct virtq *vq, const struct vu_mem *mem, struct virtq_elem *ele
 			break;
 		i = le16toh(d.next);
 	}
+	vq->held++;
+	vq->held_descs += elem->descs;
 	return 1;
 }
 
@@ -216,12 +368,16 @@ int virtq_elem_write(const struct virtq_elem *elem, const struct vu_mem *mem, ui
 	return segs_copy(elem->in, elem->n_in, mem, offset, (uint8_t *)src, len, true);
 }
 
-void virtq_push(struct virtq *vq, uint16_t head, uint32_t len)
+void virtq_push(struct virtq *vq, const struct virtq_elem *elem, uint32_t len)
 {
 	struct vring_used_elem *e = &vq->used->ring[vq->used_idx % vq->num];
 
+	if (vq->held) {
+		vq->held--;
+		vq->held_descs -= elem->descs < vq->held_descs ? elem->descs : vq->held_descs;
+	}
 	/* Indices are free-running; only our shadow advances until flush. */
-	e->id = htole32(head);
+	e->id = htole32(elem->head);
 	e->len = htole32(len);
 	vq->used_idx++;
 }
@@ -260,7 +416,11 @@ void virtq_notify(struct virtq *vq)
 
 void virtq_set_call_fd(struct virtq *vq, int fd)
 {
+	close_fd(&vq->call_fd);
 	vq->call_fd = fd;
+	/* A full counter must not block this thread: the write is then just dropped. */
+	if (fd >= 0)
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	if (fd >= 0 && vq->call_pending) {
 		vq->call_pending = false;
 		eventfd_write(fd, 1);

@@ -39,8 +39,17 @@ struct virtq_elem {
 	uint64_t out_len, in_len; /* total bytes each way */
 	struct virtq_seg last_in; /* last non-empty writable piece (where the status byte goes) */
 	bool bad; /* a piece outside guest memory, out of order, or too many pieces */
+	unsigned descs; /* ring descriptors the chain takes (an indirect table counts 1) */
 };
 
+/*
+ * One queue's state machine, driven by the vhost-user messages:
+ *   configured (num, addr, base: only while stopped) -> started (kick fd) ->
+ *   stopped (GET_VRING_BASE: returns the index to resume from).
+ * It serves requests only while running: started, enabled, its rings inside
+ * guest memory, and not broken. Fields are read by the owner; change them only
+ * through the functions below.
+ */
 struct virtq {
 	/* Set by the VMM. */
 	unsigned num; /* 0 = not configured */
@@ -48,7 +57,10 @@ struct virtq {
 	bool addr_set;
 	bool event_idx; /* VIRTIO_RING_F_EVENT_IDX negotiated */
 	bool indirect;	/* VIRTIO_RING_F_INDIRECT_DESC negotiated */
-	int call_fd;	/* -1 = never signal */
+	int kick_fd;	/* owned; -1 = not started */
+	int call_fd;	/* owned; -1 = never signal */
+	bool started;	/* kick fd received, not stopped since */
+	bool enabled;	/* SET_VRING_ENABLE (kept across stop/start) */
 
 	/* Ring pointers into guest memory (borrowed; refreshed by virtq_map). */
 	struct vring_desc *desc;
@@ -62,21 +74,73 @@ struct virtq {
 	bool signalled_used_valid;
 	bool broken;
 	bool call_pending; /* a signal was due while there was no call fd */
+	uint16_t held;	     /* chains popped and not yet in the used ring */
+	unsigned held_descs; /* their descriptors */
 	const char *name; /* for log lines, borrowed */
 };
 
-/* Resets to "not configured". Does not close fds. */
+/* Resets to "not configured" with no fds. */
 void virtq_init(struct virtq *vq, const char *name);
 
-/*
- * Translates the ring addresses through mem and checks sizes and alignment.
- * Returns 0, -EFAULT (not inside guest memory) or -EINVAL (misaligned or
- * overlapping rings).
- */
-int virtq_map(struct virtq *vq, const struct vu_mem *mem);
+/* Closes the kick and call fds and resets to "not configured". */
+void virtq_release(struct virtq *vq);
 
-/* Loads used_idx from the ring (on start, as the VMM may have restored it). */
-void virtq_sync_used(struct virtq *vq);
+/* Feature bits that change how the rings are read. */
+void virtq_set_features(struct virtq *vq, bool event_idx, bool indirect);
+
+/*
+ * SET_VRING_NUM / SET_VRING_BASE: only while stopped (-EBUSY). A size must be
+ * a power of 2 up to VIRTQ_MAX_SIZE and, once addresses are set, keep the
+ * rings inside guest memory (-EINVAL / -EFAULT; the queue is then unmapped).
+ */
+int virtq_set_num(struct virtq *vq, const struct vu_mem *mem, unsigned num);
+int virtq_set_base(struct virtq *vq, uint16_t base);
+
+/*
+ * SET_VRING_ADDR: maps the rings (see virtq_map) and loads used->idx. On
+ * failure the addresses are forgotten. 0, -EINVAL (no size yet, misaligned or
+ * overlapping) or -EFAULT (outside guest memory).
+ */
+int virtq_set_addr(struct virtq *vq, const struct vu_mem *mem, uint64_t desc, uint64_t avail,
+		   uint64_t used);
+
+/*
+ * After the guest memory changed: translates the rings again. 0, or -errno
+ * when the rings are no longer inside guest memory (the queue pauses until
+ * new addresses or memory fit).
+ */
+int virtq_remap(struct virtq *vq, const struct vu_mem *mem);
+
+/*
+ * SET_VRING_KICK: takes ownership of kick_fd (an eventfd, made non-blocking
+ * here), clears breakage and starts the queue.
+ */
+void virtq_start(struct virtq *vq, int kick_fd);
+
+/*
+ * GET_VRING_BASE, RESET_OWNER: stops the queue, closes the kick fd, and
+ * returns the avail index to resume from. Chains popped but not answered
+ * (held) are given back first, so none is lost. The enabled state stays.
+ */
+uint16_t virtq_stop(struct virtq *vq);
+
+/* SET_VRING_ENABLE. */
+void virtq_enable(struct virtq *vq, bool enabled);
+
+/* True if the queue may be served now. */
+bool virtq_running(const struct virtq *vq);
+
+/* The kick fd while running, else -1. */
+int virtq_kick_fd(const struct virtq *vq);
+
+/* Consumes pending kicks. 1 if there was one, 0 if none, -errno if the fd is unusable. */
+int virtq_consume_kick(struct virtq *vq);
+
+/* Gives back every popped chain not yet answered: they will be popped again. */
+void virtq_unpop_held(struct virtq *vq);
+
+/* True if the guest cannot make another request available (every descriptor is held). */
+bool virtq_full(const struct virtq *vq);
 
 /*
  * Takes the next available chain. Returns 1 with *elem filled, 0 if none is
@@ -95,15 +159,16 @@ int virtq_elem_read(const struct virtq_elem *elem, const struct vu_mem *mem, uin
 int virtq_elem_write(const struct virtq_elem *elem, const struct vu_mem *mem, uint64_t offset,
 		     const void *src, uint64_t len);
 
-/* Puts {head, len} in the used ring; visible to the guest only after virtq_flush. */
-void virtq_push(struct virtq *vq, uint16_t head, uint32_t len);
+/* Puts {elem's head, len} in the used ring; visible to the guest only after virtq_flush. */
+void virtq_push(struct virtq *vq, const struct virtq_elem *elem, uint32_t len);
 /* Publishes every pushed element (write barrier, then used->idx). */
 void virtq_flush(struct virtq *vq);
 
 /* Signals the call fd if the guest asked for it (EVENT_IDX or NO_INTERRUPT). */
 void virtq_notify(struct virtq *vq);
 
-/* Replaces the call fd (caller closed the old one); delivers a signal that was due meanwhile. */
+/* Replaces the call fd (closing the old one; fd is owned from here, made non-blocking);
+ * delivers a signal that was due meanwhile. */
 void virtq_set_call_fd(struct virtq *vq, int fd);
 
 /*

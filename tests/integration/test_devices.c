@@ -398,7 +398,8 @@ static void test_unknown_address(void **state)
 			.addr = (uint16_t)a, .flags = VF_I2C_M_RD, .len = 4, .buf = r};
 		assert_int_equal(vf_i2c_transfer(fx->dev, &m, 1, 0, TMO), 1);
 		assert_int_equal(m.status, VIRTIO_I2C_MSG_ERR);
-		assert_int_equal(m.used_len, 1);
+		/* The status byte follows the read buffer (virtio 1.2 §2.7.8.1). */
+		assert_int_equal(m.used_len, 5);
 		assert_all(r, 4, 0x3c);
 	}
 	/* nothing else changed: the neighbours of those addresses are untouched */

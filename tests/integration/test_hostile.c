@@ -7,6 +7,7 @@
  * dies and its other sockets keep working.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -350,6 +352,70 @@ static void test_too_many_fds(void **state)
 	fx->passed = true;
 }
 
+/*
+ * Kick, call and err fds must be eventfds: /dev/zero is readable for ever and
+ * yields no kick, a pipe without a writer is "readable" at EOF for ever, a
+ * regular file likewise (the serving thread used to spin at 100 % on them).
+ */
+static void test_vring_fds_not_eventfds(void **state)
+{
+	static const uint32_t reqs[] = {VHOST_USER_SET_VRING_KICK, VHOST_USER_SET_VRING_CALL,
+					VHOST_USER_SET_VRING_ERR};
+	struct fx *fx = *state;
+	char file[] = "/tmp/vi2c-hostile-XXXXXX";
+	int pipefd[2], fds[4];
+
+	fds[0] = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+	assert_true(pipe2(pipefd, O_CLOEXEC) == 0);
+	close(pipefd[1]);
+	fds[1] = pipefd[0];
+	fds[2] = mkstemp(file);
+	assert_true(fds[2] >= 0);
+	unlink(file);
+	fds[3] = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	for (unsigned i = 0; i < 4; i++) {
+		assert_true(fds[i] >= 0);
+		/* Every kind as a kick fd; /dev/zero also as call and err fd. */
+		for (unsigned r = 0; r < (i == 0 ? 3u : 1u); r++) {
+			struct vf_dev *dev = conn_at(fx, INITED);
+			size_t before = log_len(fx);
+			uint64_t u = 0;
+			char *log;
+
+			assert_int_equal(vf_conn_send(dev->conn, reqs[r], 1, &u, 8, &fds[i], 1), 0);
+			expect_closed(fx, dev, before, true, "vring fd that is not an eventfd");
+			log = daemon_log(fx->d);
+			assert_non_null(strstr(log + before, "with an fd that is not an eventfd"));
+			free(log);
+			/* Stay under the log's 10 lines per second per guest. */
+			usleep(400 * 1000);
+		}
+		close(fds[i]);
+	}
+	fx->passed = true;
+}
+
+/* GET_VRING_BASE stops the ring but does not disable it: a restart without ENABLE serves. */
+static void test_get_vring_base_keeps_enabled(void **state)
+{
+	struct fx *fx = *state;
+	uint8_t w[2] = {0x31, 0x5c}, r = 0;
+	uint32_t base = 0;
+	struct vf_dev *dev = conn_at(fx, STARTED);
+
+	assert_int_equal(vf_i2c_write(dev, STUB, w, 2), 0);
+	assert_int_equal(vf_msg_get_vring_base(dev->conn, 0, &base), 0);
+	assert_int_equal(base, 1);
+	assert_int_equal(vf_msg_set_state(dev->conn, VHOST_USER_SET_VRING_BASE, 0, base, false), 0);
+	assert_int_equal(
+		vf_msg_set_vring_fd(dev->conn, VHOST_USER_SET_VRING_KICK, 0, dev->vr.kick_fd, false),
+		0);
+	assert_int_equal(vf_i2c_write_read(dev, STUB, w, 1, &r, 1), 0);
+	assert_int_equal(r, 0x5c);
+	vf_dev_destroy(dev);
+	fx->passed = true;
+}
+
 static void test_oversized_payload(void **state)
 {
 	struct fx *fx = *state;
@@ -432,13 +498,15 @@ static void assert_nothing_changed(struct fx *fx)
 
 static void expect_err_msg(struct fx *fx, struct vf_i2c_msg *m, const char *what)
 {
+	/* The status byte ends the writable bytes: a read buffer's length + 1. */
+	uint32_t want_len = m->flags & VF_I2C_M_RD ? m->len + 1u : 1u;
 	int ret = vf_i2c_transfer(fx->dev, m, 1, 0, TMO);
 
-	if (ret != 1 || m->status != VIRTIO_I2C_MSG_ERR || m->used_len != 1)
+	if (ret != 1 || m->status != VIRTIO_I2C_MSG_ERR || m->used_len != want_len)
 		printf("%s: ret %d status %u used_len %u\n", what, ret, m->status, m->used_len);
 	assert_int_equal(ret, 1);
 	assert_int_equal(m->status, VIRTIO_I2C_MSG_ERR);
-	assert_int_equal(m->used_len, 1);
+	assert_int_equal(m->used_len, want_len);
 	assert_nothing_changed(fx);
 }
 
@@ -871,6 +939,8 @@ int main(void)
 		T(test_bad_vring_index_and_num),
 		T(test_ring_addresses_outside_memory),
 		T(test_too_many_fds),
+		T(test_vring_fds_not_eventfds),
+		T(test_get_vring_base_keeps_enabled),
 		T(test_oversized_payload),
 		T(test_truncated_and_garbage),
 		T(test_bad_headers_get_err),

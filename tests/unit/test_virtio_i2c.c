@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sys/eventfd.h>
 
 #include "i2c_bus.h"
 #include "virtio_i2c.h"
@@ -37,7 +38,7 @@ struct fixture {
 	uint64_t hdr_gpa, data_gpa, status_gpa;
 };
 
-static int setup_n(void **state, unsigned qsize, bool event_idx)
+static int setup_n(void **state, unsigned qsize, bool event_idx, bool indirect)
 {
 	struct vf_mem_opts mo = {.size = 1 << 20, .nregions = 1, .shared_fd = true};
 	struct cfg_emul stub = {.model = EMUL_STUB, .addr = STUB, .spec = "stub@0x10"};
@@ -56,16 +57,14 @@ static int setup_n(void **state, unsigned qsize, bool event_idx)
 	assert_int_equal(vu_mem_set_table(&f->mem, &wire, 1, &fd), 0);
 
 	virtq_init(&f->vq, "test");
-	f->vq.num = qsize;
-	f->vq.indirect = true;
-	f->vq.event_idx = event_idx;
-	f->vq.desc_uva = (uintptr_t)f->vr.desc;
-	f->vq.avail_uva = (uintptr_t)f->vr.avail;
-	f->vq.used_uva = (uintptr_t)f->vr.used;
-	f->vq.addr_set = true;
-	f->vq.call_fd = dup(f->vr.call_fd);
-	assert_int_equal(virtq_map(&f->vq, &f->mem), 0);
-	virtq_sync_used(&f->vq);
+	virtq_set_features(&f->vq, event_idx, indirect);
+	assert_int_equal(virtq_set_num(&f->vq, &f->mem, qsize), 0);
+	assert_int_equal(virtq_set_addr(&f->vq, &f->mem, (uintptr_t)f->vr.desc,
+					(uintptr_t)f->vr.avail, (uintptr_t)f->vr.used),
+			 0);
+	virtq_set_call_fd(&f->vq, dup(f->vr.call_fd));
+	virtq_start(&f->vq, dup(f->vr.kick_fd));
+	virtq_enable(&f->vq, true);
 	virtio_i2c_queue_init(&f->q, "test");
 
 	f->bus = i2c_bus_new();
@@ -80,17 +79,28 @@ static int setup_n(void **state, unsigned qsize, bool event_idx)
 
 static int setup(void **state)
 {
-	return setup_n(state, QSIZE, false);
+	return setup_n(state, QSIZE, false, true);
 }
 
 static int setup_big(void **state)
 {
-	return setup_n(state, 256, false);
+	return setup_n(state, 256, false, true);
 }
 
 static int setup_event_idx(void **state)
 {
-	return setup_n(state, QSIZE, true);
+	return setup_n(state, QSIZE, true, true);
+}
+
+/* QEMU's queue of 4, with and without indirect descriptors. */
+static int setup_4(void **state)
+{
+	return setup_n(state, 4, false, true);
+}
+
+static int setup_4_direct(void **state)
+{
+	return setup_n(state, 4, false, false);
 }
 
 static int teardown(void **state)
@@ -99,7 +109,7 @@ static int teardown(void **state)
 
 	i2c_bus_free(f->bus);
 	virtio_i2c_queue_free(&f->q);
-	close(f->vq.call_fd);
+	virtq_release(&f->vq);
 	vu_mem_clear(&f->mem);
 	vf_vring_cleanup(&f->vr);
 	vf_mem_destroy(f->gmem);
@@ -152,7 +162,23 @@ static uint8_t status(struct fixture *f, unsigned i)
 static int process(struct fixture *f)
 {
 	vf_vring_publish(&f->vr);
-	return virtio_i2c_process(&f->q, &f->vq, &f->mem, f->bus);
+	return virtio_i2c_process(&f->q, &f->vq, &f->mem, f->bus, false);
+}
+
+/* As the serving loop does when the kick fd is readable. */
+static int process_kicked(struct fixture *f)
+{
+	int kicked;
+
+	vf_vring_publish(&f->vr);
+	kicked = virtq_consume_kick(&f->vq);
+	assert_true(kicked >= 0);
+	return virtio_i2c_process(&f->q, &f->vq, &f->mem, f->bus, kicked > 0);
+}
+
+static void guest_kick(struct fixture *f)
+{
+	assert_int_equal(eventfd_write(f->vr.kick_fd, 1), 0);
 }
 
 /* Collects n used entries, checking heads in order and used lengths. */
@@ -226,17 +252,156 @@ static void test_group_ends_at_end_of_available(void **state)
 	h[0] = add_msg(f, 0, STUB, false, 2, false);
 	assert_int_equal(process(f), 0);
 	expect_used(f, h, (const uint32_t[]){1}, 1);
-	/* Linux with a small queue leaves FAIL_NEXT on the last request it could add. */
+	/*
+	 * Linux publishes a transfer one request at a time and kicks once: a
+	 * prefix ending in FAIL_NEXT is held, not run with a STOP of its own.
+	 */
 	set_data(f, 1, w, 1);
 	h[0] = add_msg(f, 1, STUB, false, 1, true);
 	assert_int_equal(process(f), 0);
-	expect_used(f, h, (const uint32_t[]){1}, 1);
-	assert_int_equal(status(f, 1), VIRTIO_I2C_MSG_OK);
-	/* The rest of that transfer arrives later and is its own group. */
+	assert_int_equal(vf_vring_used_pending(&f->vr), 0);
+	assert_int_equal(status(f, 1), 0xAA);
+	/* Kicks are wanted again (the guest must tell us when it adds the rest). */
+	assert_int_equal(le16toh(f->vr.used->flags) & VRING_USED_F_NO_NOTIFY, 0);
+	/* The rest arrives: one group, one transfer. */
 	h[1] = add_msg(f, 2, STUB, true, 1, false);
-	assert_int_equal(process(f), 0);
-	expect_used(f, h + 1, (const uint32_t[]){2}, 1);
+	assert_int_equal(process_kicked(f), 0);
+	expect_used(f, h, (const uint32_t[]){1, 2}, 2);
+	assert_int_equal(status(f, 1), VIRTIO_I2C_MSG_OK);
+	assert_int_equal(status(f, 2), VIRTIO_I2C_MSG_OK);
 	assert_int_equal(hva(f, f->data_gpa + 2048)[0], 0x77);
+}
+
+/* A driver that ends its transfer with FAIL_NEXT (ring not full) and kicks: the kick ends it. */
+static void test_fail_next_prefix_completed_by_later_kick(void **state)
+{
+	struct fixture *f = *state;
+	const uint8_t w[] = {0x51, 0x66};
+	int h[1];
+
+	/* A kick left over from before the group was seen does not count. */
+	guest_kick(f);
+	set_data(f, 0, w, 2);
+	h[0] = add_msg(f, 0, STUB, false, 2, true);
+	assert_int_equal(process(f), 0);
+	assert_int_equal(vf_vring_used_pending(&f->vr), 0);
+	assert_int_equal(process_kicked(f), 0);
+	assert_int_equal(vf_vring_used_pending(&f->vr), 0);
+	/* The driver's kick, after notifications were re-enabled: the group is complete. */
+	guest_kick(f);
+	assert_int_equal(process_kicked(f), 0);
+	expect_used(f, h, (const uint32_t[]){1}, 1);
+	assert_int_equal(status(f, 0), VIRTIO_I2C_MSG_OK);
+}
+
+/* QEMU's queue of 4: Linux truncates a longer transfer to what fits, FAIL_NEXT on the last. */
+static void test_fail_next_ring_full_completes(void **state)
+{
+	struct fixture *f = *state;
+	const uint8_t w[] = {0x52, 0x01};
+	int h[4];
+
+	for (unsigned i = 0; i < 4; i++) {
+		set_data(f, i, w, 2);
+		h[i] = add_msg(f, i, STUB, false, 2, true);
+	}
+	/* A ring's worth (the budget) was taken: the caller comes back once. */
+	assert_int_equal(process(f), 1);
+	expect_used(f, h, (const uint32_t[]){1, 1, 1, 1}, 4);
+	for (unsigned i = 0; i < 4; i++)
+		assert_int_equal(status(f, i), VIRTIO_I2C_MSG_OK);
+}
+
+/* Without indirect descriptors a request takes 2-3 of the 4: one request fills the ring. */
+static void test_fail_next_ring_full_direct(void **state)
+{
+	struct fixture *f = *state;
+	const uint8_t w[] = {0x53, 0x02};
+	int h[1];
+
+	set_data(f, 0, w, 2);
+	h[0] = add_req(f, 0, STUB << 1, VIRTIO_I2C_FLAGS_FAIL_NEXT, 2, false);
+	assert_true(h[0] >= 0);
+	assert_int_equal(process(f), 0);
+	expect_used(f, h, (const uint32_t[]){1}, 1);
+	assert_int_equal(status(f, 0), VIRTIO_I2C_MSG_OK);
+}
+
+/* Stopping the queue gives a held group back: the resume index is its first request. */
+static void test_stop_gives_back_held_group(void **state)
+{
+	struct fixture *f = *state;
+	int h[1];
+
+	h[0] = add_msg(f, 0, STUB, false, 0, false);
+	assert_int_equal(process(f), 0);
+	expect_used(f, h, (const uint32_t[]){1}, 1);
+	add_msg(f, 1, STUB, false, 0, true);
+	add_msg(f, 2, STUB, false, 0, true);
+	assert_int_equal(process(f), 0);
+	assert_int_equal(vf_vring_used_pending(&f->vr), 0);
+	virtio_i2c_queue_forget(&f->q, &f->vq);
+	assert_int_equal(virtq_stop(&f->vq), 1);
+	assert_false(virtq_running(&f->vq));
+	/* Enabled stays as the VMM set it. */
+	assert_true(f->vq.enabled);
+}
+
+/* A failed read's used length covers its buffer and the status byte after it. */
+static void test_failed_read_used_len(void **state)
+{
+	struct fixture *f = *state;
+	int h[2];
+
+	h[0] = add_msg(f, 0, NONE, true, 4, false);
+	h[1] = add_msg(f, 1, STUB, true, 4, false);
+	assert_int_equal(process(f), 0);
+	expect_used(f, h, (const uint32_t[]){5, 5}, 2);
+	assert_int_equal(status(f, 0), VIRTIO_I2C_MSG_ERR);
+	assert_int_equal(status(f, 1), VIRTIO_I2C_MSG_OK);
+}
+
+/*
+ * A group longer than the limit: every popped request counts against the
+ * per-call budget, and "failing the rest" survives into the next call.
+ */
+static void test_too_long_group_budget_and_state(void **state)
+{
+	struct fixture *f = *state;
+	const uint8_t w[] = {0x71, 0x99}, reg = 0x71;
+	uint32_t id, len;
+	uint8_t r;
+	int h[2];
+
+	for (unsigned i = 0; i < 256; i++) {
+		set_data(f, i % 100, w, 2);
+		assert_true(add_msg(f, i % 100, STUB, false, 2, true) >= 0);
+	}
+	/* One ring's worth taken, then back to the caller. */
+	assert_int_equal(process(f), 1);
+	for (unsigned i = 0; i < 256; i++) {
+		assert_int_equal(vf_vring_get_used(&f->vr, &id, &len, NULL), 0);
+		assert_int_equal(*hva(f, f->status_gpa + i % 100), VIRTIO_I2C_MSG_ERR);
+	}
+	assert_int_equal(process(f), 0);
+	/* The same group goes on: 3 more, the last without FAIL_NEXT. All ERR, unexecuted. */
+	for (unsigned i = 0; i < 3; i++) {
+		set_data(f, i, w, 2);
+		assert_true(add_msg(f, i, STUB, false, 2, i < 2) >= 0);
+	}
+	assert_int_equal(process(f), 0);
+	for (unsigned i = 0; i < 3; i++) {
+		assert_int_equal(vf_vring_get_used(&f->vr, &id, &len, NULL), 0);
+		assert_int_equal(status(f, i), VIRTIO_I2C_MSG_ERR);
+	}
+	/* Then a new group runs, and register 0x71 was never written. */
+	set_data(f, 3, &reg, 1);
+	h[0] = add_msg(f, 3, STUB, false, 1, true);
+	h[1] = add_msg(f, 4, STUB, true, 1, false);
+	assert_int_equal(process(f), 0);
+	expect_used(f, h, (const uint32_t[]){1, 2}, 2);
+	r = hva(f, f->data_gpa + 4 * 1024)[0];
+	assert_int_equal(r, 0x00);
 }
 
 static void test_zero_length(void **state)
@@ -365,7 +530,7 @@ static void expect_broken(struct fixture *f)
 	assert_true(f->vq.broken);
 	assert_int_equal(vf_vring_used_pending(&f->vr), 0);
 	/* Stays stopped. */
-	assert_int_equal(virtio_i2c_process(&f->q, &f->vq, &f->mem, f->bus), -EINVAL);
+	assert_int_equal(virtio_i2c_process(&f->q, &f->vq, &f->mem, f->bus, false), -EINVAL);
 }
 
 static void test_broken_head_out_of_range(void **state)
@@ -381,7 +546,7 @@ static void test_broken_avail_jump(void **state)
 	struct fixture *f = *state;
 
 	vf_vring_set_avail_idx(&f->vr, QSIZE + 1);
-	assert_int_equal(virtio_i2c_process(&f->q, &f->vq, &f->mem, f->bus), -EINVAL);
+	assert_int_equal(virtio_i2c_process(&f->q, &f->vq, &f->mem, f->bus, false), -EINVAL);
 	assert_true(f->vq.broken);
 }
 
@@ -515,6 +680,16 @@ int main(void)
 						setup_event_idx, teardown),
 		cmocka_unit_test_setup_teardown(test_no_interrupt_flag, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_big_queue, setup_big, teardown),
+		cmocka_unit_test_setup_teardown(test_fail_next_prefix_completed_by_later_kick,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fail_next_ring_full_completes, setup_4,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_fail_next_ring_full_direct, setup_4_direct,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_stop_gives_back_held_group, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failed_read_used_len, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_too_long_group_budget_and_state, setup_big,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
