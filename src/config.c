@@ -624,6 +624,7 @@ enum {
 	OPT_USER,
 	OPT_GROUP,
 	OPT_SOCKET_MODE,
+	OPT_POLL_MAX_NS,
 };
 
 static const struct option long_options[] = {
@@ -637,6 +638,7 @@ static const struct option long_options[] = {
 	{"syslog", no_argument, NULL, OPT_SYSLOG},
 	{"trace", optional_argument, NULL, OPT_TRACE},
 	{"socket-mode", required_argument, NULL, OPT_SOCKET_MODE},
+	{"poll-max-ns", required_argument, NULL, OPT_POLL_MAX_NS},
 	{"user", required_argument, NULL, OPT_USER},
 	{"group", required_argument, NULL, OPT_GROUP},
 	{"no-sandbox", no_argument, NULL, OPT_NO_SANDBOX},
@@ -689,6 +691,8 @@ static void print_usage(FILE *out, const char *argv0)
 		"      --trace[=FILE]       write every transfer in i2ctransfer syntax to FILE\n"
 		"                           (default stderr)\n"
 		"      --socket-mode=OCTAL  permissions of the socket files (default 0600)\n"
+		"      --poll-max-ns=NS     busy-poll each guest's ring for up to NS after\n"
+		"                           serving it, adaptively (0 = off, default %u)\n"
 		"      --user=USER          run as USER once the sockets and devices are open\n"
 		"      --group=GROUP        run as GROUP once the sockets and devices are open\n"
 		"      --no-sandbox         keep privileges and system calls (for debugging)\n"
@@ -699,7 +703,7 @@ static void print_usage(FILE *out, const char *argv0)
 		"\n"
 		"At least one of -l/-e is required; guest addresses (0x00..0x7f) must be unique\n"
 		"on each bus. SIGUSR1 logs per-device counters.\n",
-		prog, prog, VI2C_MAX_SOCKETS);
+		prog, prog, VI2C_MAX_SOCKETS, VI2C_DEFAULT_POLL_MAX_NS);
 }
 
 static int parse_socket_count(const char *arg, unsigned *count, char *err, size_t errlen)
@@ -726,6 +730,20 @@ static int parse_fd(const char *arg, int *fd, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	*fd = (int)v;
+	return 0;
+}
+
+/* --poll-max-ns: decimal nanoseconds, up to one second. */
+static int parse_poll_max_ns(const char *arg, uint64_t *ns, char *err, size_t errlen)
+{
+	unsigned long v;
+
+	if (parse_digits(arg, strlen(arg), 10, VI2C_MAX_POLL_NS, &v)) {
+		set_err(err, errlen, "invalid --poll-max-ns '%s': must be 0..%u nanoseconds", arg,
+			VI2C_MAX_POLL_NS);
+		return -EINVAL;
+	}
+	*ns = v;
 	return 0;
 }
 
@@ -1101,6 +1119,8 @@ static int parse_option(struct vi2c_config *cfg, struct parse_state *ps, int c, 
 		return 0;
 	case OPT_SOCKET_MODE:
 		return parse_socket_mode(optarg, &cfg->socket_mode, err, errlen);
+	case OPT_POLL_MAX_NS:
+		return parse_poll_max_ns(optarg, &cfg->poll_max_ns, err, errlen);
 	case OPT_USER:
 		return parse_account("user", optarg, &cfg->user, err, errlen);
 	case OPT_GROUP:
@@ -1134,6 +1154,7 @@ enum cfg_result config_parse(struct vi2c_config *cfg, int argc, char **argv, voi
 	cfg->socket_count = 1;
 	cfg->fd = -1;
 	cfg->socket_mode = VI2C_DEFAULT_SOCKET_MODE;
+	cfg->poll_max_ns = VI2C_DEFAULT_POLL_MAX_NS;
 
 	optind = 0; /* full reset in glibc, so parsing can be repeated */
 	opterr = 0;

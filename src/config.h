@@ -79,11 +79,14 @@ struct vi2c_config {
 	char *user;		  /* owned; --user, NULL if absent */
 	char *group;		  /* owned; --group, NULL if absent */
 	unsigned socket_mode;	  /* --socket-mode, default VI2C_DEFAULT_SOCKET_MODE */
+	uint64_t poll_max_ns;	  /* --poll-max-ns, default VI2C_DEFAULT_POLL_MAX_NS */
 	struct cfg_guest *guests; /* owned array of --guest sections, in command-line order */
 	size_t n_guests;
 };
 
 #define VI2C_DEFAULT_SOCKET_MODE 0600
+#define VI2C_DEFAULT_POLL_MAX_NS 32768u	/* see docs/performance.md */
+#define VI2C_MAX_POLL_NS	 1000000000u
 
 /* One --guest LIST section: the -l/-e options that follow it, for the sockets in LIST. */
 struct cfg_guest {

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/epoll.h>
+#include <time.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +14,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "poll_window.h"
 #include "vhost_user.h"
 
 /* True if something accepts connections at path (a live socket). */
@@ -157,41 +160,168 @@ static void refuse_extra_connection(struct guest_socket *gs)
 	}
 }
 
-enum { PFD_QUIT, PFD_LISTEN, PFD_CONN, PFD_KICK, PFD_COUNT };
+/* What a ready fd in the connection's epoll set is. */
+enum watch { W_QUIT, W_LISTEN, W_CONN, W_KICK };
+
+static int watch_add(int ep, int fd, enum watch what)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.u32 = what};
+
+	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+}
+
+/*
+ * The kick fd in the epoll set is our own duplicate: epoll keys its entries by
+ * open file description, which the VMM shares, so an entry for an fd we
+ * closed could not be removed any more. Re-registered whenever the queue's
+ * kick fd or running state changed; only a running queue's kick is watched
+ * (a pending kick on a stopped queue would wake us for ever).
+ */
+struct kick_watch {
+	int fd;	      /* our duplicate, -1 if none */
+	unsigned gen; /* vu_dev_kick_gen() it was made for */
+	bool valid;
+};
+
+static int kick_watch_sync(struct kick_watch *kw, int ep, const struct vu_dev *dev)
+{
+	int fd;
+
+	if (kw->valid && kw->gen == vu_dev_kick_gen(dev))
+		return 0;
+	if (kw->fd >= 0) {
+		epoll_ctl(ep, EPOLL_CTL_DEL, kw->fd, NULL);
+		close(kw->fd);
+		kw->fd = -1;
+	}
+	kw->gen = vu_dev_kick_gen(dev);
+	kw->valid = true;
+	fd = vu_dev_kick_fd(dev);
+	if (fd < 0)
+		return 0;
+	kw->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (kw->fd < 0 || watch_add(ep, kw->fd, W_KICK) < 0)
+		return -errno;
+	return 0;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
+enum poll_result { POLL_WORK, POLL_EVENT, POLL_EXPIRED };
+
+/*
+ * Busy-polls the ring with kicks suppressed for up to window_ns. Every few
+ * microseconds it also looks at the epoll set (timeout 0), so a vhost-user
+ * message or shutdown is never held up by polling.
+ */
+static enum poll_result poll_ring(struct vu_dev *dev, int ep, uint64_t window_ns)
+{
+	uint64_t deadline = now_ns() + window_ns;
+
+	for (unsigned i = 1;; i++) {
+		if (vu_dev_poll_ready(dev))
+			return POLL_WORK;
+		if (i % 32 == 0) {
+			struct epoll_event ev;
+
+			if (now_ns() >= deadline)
+				return POLL_EXPIRED;
+			if (epoll_wait(ep, &ev, 1, 0) > 0)
+				return POLL_EVENT;
+		}
+		cpu_relax();
+	}
+}
 
 /* Serves one connection until it ends. Returns false if the daemon is shutting down. */
 static bool serve_connection(struct guest_socket *gs, int conn)
 {
+	struct kick_watch kw = {.fd = -1};
+	struct poll_window pw;
 	struct vu_dev dev;
 	bool keep_going = true;
+	int ep;
 
 	vu_dev_init(&dev, gs->name, conn, gs->bus);
 	log_info("%s: VMM connected", gs->name);
+	poll_window_init(&pw, gs->poll_max_ns);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (ep < 0 || watch_add(ep, gs->quit_fd, W_QUIT) < 0 || watch_add(ep, conn, W_CONN) < 0 ||
+	    (gs->listen_fd >= 0 && watch_add(ep, gs->listen_fd, W_LISTEN) < 0)) {
+		log_err("%s: closing connection: cannot watch it: %s", gs->name, strerror(errno));
+		goto out;
+	}
 	for (;;) {
-		struct pollfd pfd[PFD_COUNT] = {
-			[PFD_QUIT] = {.fd = gs->quit_fd, .events = POLLIN},
-			[PFD_LISTEN] = {.fd = gs->listen_fd, .events = POLLIN},
-			[PFD_CONN] = {.fd = dev.sock, .events = POLLIN},
-			[PFD_KICK] = {.fd = vu_dev_kick_fd(&dev), .events = POLLIN},
-		};
-		bool more = vu_dev_has_more_work(&dev);
-		int ret, n;
+		struct epoll_event evs[4];
+		bool more = vu_dev_has_more_work(&dev), kicked = false, message = false;
+		uint64_t wait_start = 0;
+		int n, ret;
 
-		n = poll(pfd, PFD_COUNT, more ? 0 : -1);
+		if (kick_watch_sync(&kw, ep, &dev) < 0) {
+			log_err("%s: closing connection: cannot watch its kick fd: %s", gs->name,
+				strerror(errno));
+			break;
+		}
+		if (!more && pw.max_ns && vu_dev_poll_begin(&dev)) {
+			enum poll_result pr = POLL_EXPIRED;
+
+			wait_start = now_ns();
+			if (pw.ns)
+				pr = poll_ring(&dev, ep, pw.ns);
+			if (pr == POLL_WORK) {
+				poll_window_update(&pw, now_ns() - wait_start);
+				if (vu_dev_serve(&dev, false) < 0)
+					break;
+				continue;
+			}
+			/* Kicks wanted again before sleeping; what came meanwhile is served. */
+			if (vu_dev_poll_end(&dev) < 0)
+				break;
+			if (vu_dev_has_more_work(&dev))
+				continue;
+		}
+		n = epoll_wait(ep, evs, 4, more ? 0 : -1);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			log_err("%s: poll: %s", gs->name, strerror(errno));
+			log_err("%s: epoll_wait: %s", gs->name, strerror(errno));
 			break;
 		}
-		if (pfd[PFD_QUIT].revents) {
-			keep_going = false;
-			break;
+		if (wait_start)
+			poll_window_update(&pw, now_ns() - wait_start);
+		for (int i = 0; i < n; i++) {
+			switch (evs[i].data.u32) {
+			case W_QUIT:
+				keep_going = false;
+				goto out;
+			case W_KICK:
+				kicked = true;
+				break;
+			case W_CONN:
+				message = true;
+				break;
+			default:
+				break;
+			}
 		}
-		if (pfd[PFD_KICK].revents ? vu_dev_kick(&dev) < 0
-					  : more && vu_dev_serve(&dev, false) < 0)
+		if (kicked ? vu_dev_kick(&dev) < 0 : more && vu_dev_serve(&dev, false) < 0)
 			break;
-		if (pfd[PFD_CONN].revents) {
+		if (message) {
 			ret = vu_dev_handle_message(&dev);
 			if (ret == -ECONNRESET) {
 				log_info("%s: VMM disconnected", gs->name);
@@ -199,11 +329,18 @@ static bool serve_connection(struct guest_socket *gs, int conn)
 			}
 			if (ret < 0)
 				break;
-		} else if (pfd[PFD_LISTEN].revents) {
+		} else {
 			/* Only once the current VMM has nothing pending (it may be hanging up). */
-			refuse_extra_connection(gs);
+			for (int i = 0; i < n; i++)
+				if (evs[i].data.u32 == W_LISTEN)
+					refuse_extra_connection(gs);
 		}
 	}
+out:
+	if (kw.fd >= 0)
+		close(kw.fd);
+	if (ep >= 0)
+		close(ep);
 	vu_dev_cleanup(&dev);
 	return keep_going;
 }

@@ -253,6 +253,7 @@ static int open_sockets(const struct vi2c_config *cfg, struct guest_socket *gs,
 		g->quit_fd = quit_fd;
 		g->bus = sets[guest + 1].bus;
 		g->mode = cfg->socket_mode;
+		g->poll_max_ns = cfg->poll_max_ns;
 		g->main_thread = pthread_self();
 		if (cfg->fd >= 0) {
 			if (guest_socket_adopt(g, cfg->fd, err, errlen))

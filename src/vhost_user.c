@@ -159,6 +159,31 @@ int vu_dev_kick(struct vu_dev *dev)
 	return vu_dev_serve(dev, ret > 0);
 }
 
+unsigned vu_dev_kick_gen(const struct vu_dev *dev)
+{
+	return dev->vq.kick_gen;
+}
+
+bool vu_dev_poll_begin(struct vu_dev *dev)
+{
+	if (!virtq_running(&dev->vq) || dev->more_work || dev->queue.held)
+		return false;
+	virtq_disable_notify(&dev->vq);
+	return true;
+}
+
+bool vu_dev_poll_ready(struct vu_dev *dev)
+{
+	return virtq_running(&dev->vq) && virtq_has_avail(&dev->vq);
+}
+
+int vu_dev_poll_end(struct vu_dev *dev)
+{
+	if (!virtq_running(&dev->vq) || !virtq_enable_notify(&dev->vq))
+		return 0;
+	return vu_dev_serve(dev, false);
+}
+
 /* Stops the ring (GET_VRING_BASE, RESET_OWNER): keeps addresses, forgets the kick fd and
  * breakage, gives back a group still being gathered. Returns the index to resume from. */
 static uint16_t stop_queue(struct vu_dev *dev)

@@ -75,4 +75,18 @@ int vu_dev_serve(struct vu_dev *dev, bool kicked);
 /* True if the last serve stopped at its budget with requests left: call vu_dev_serve soon. */
 bool vu_dev_has_more_work(const struct vu_dev *dev);
 
+/* Changes whenever vu_dev_kick_fd() may return another fd (re-register it). */
+unsigned vu_dev_kick_gen(const struct vu_dev *dev);
+
+/*
+ * Busy-polling (--poll-max-ns). vu_dev_poll_begin returns false when the
+ * queue cannot be polled now (not running, or a group is held waiting for a
+ * kick); else it suppresses kicks, and vu_dev_poll_ready tells whether the
+ * guest has made requests available. vu_dev_poll_end asks for kicks again and
+ * serves what arrived meanwhile (0 or -errno, as vu_dev_serve).
+ */
+bool vu_dev_poll_begin(struct vu_dev *dev);
+bool vu_dev_poll_ready(struct vu_dev *dev);
+int vu_dev_poll_end(struct vu_dev *dev);
+
 #endif

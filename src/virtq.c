@@ -105,6 +105,7 @@ int virtq_set_num(struct virtq *vq, const struct vu_mem *mem, unsigned num)
 		return -EINVAL;
 	if (vq->started)
 		return -EBUSY;
+	vq->kick_gen++;
 	vq->num = num;
 	vq->desc = NULL;
 	vq->avail = NULL;
@@ -126,6 +127,7 @@ int virtq_set_addr(struct virtq *vq, const struct vu_mem *mem, uint64_t desc, ui
 {
 	int ret;
 
+	vq->kick_gen++;
 	if (!vq->num)
 		return -EINVAL;
 	vq->desc_uva = desc;
@@ -143,6 +145,7 @@ int virtq_set_addr(struct virtq *vq, const struct vu_mem *mem, uint64_t desc, ui
 
 int virtq_remap(struct virtq *vq, const struct vu_mem *mem)
 {
+	vq->kick_gen++;
 	if (!vq->addr_set)
 		return 0;
 	return virtq_map(vq, mem);
@@ -150,6 +153,7 @@ int virtq_remap(struct virtq *vq, const struct vu_mem *mem)
 
 void virtq_start(struct virtq *vq, int kick_fd)
 {
+	vq->kick_gen++;
 	close_fd(&vq->kick_fd);
 	vq->kick_fd = kick_fd;
 	if (kick_fd >= 0)
@@ -164,6 +168,7 @@ void virtq_start(struct virtq *vq, int kick_fd)
 
 uint16_t virtq_stop(struct virtq *vq)
 {
+	vq->kick_gen++;
 	virtq_unpop_held(vq);
 	vq->started = false;
 	vq->broken = false;
@@ -173,6 +178,7 @@ uint16_t virtq_stop(struct virtq *vq)
 
 void virtq_enable(struct virtq *vq, bool enabled)
 {
+	vq->kick_gen++;
 	vq->enabled = enabled;
 }
 
@@ -221,6 +227,7 @@ bool virtq_full(const struct virtq *vq)
 
 int virtq_break(struct virtq *vq, const char *why, unsigned value)
 {
+	vq->kick_gen++;
 	if (!vq->broken)
 		log_err("%s: virtqueue stopped: %s (%u); waiting for the guest to reset it",
 			vq->name, why, value);
@@ -440,6 +447,17 @@ bool virtq_enable_notify(struct virtq *vq)
 
 void virtq_disable_notify(struct virtq *vq)
 {
-	if (!vq->event_idx)
+	/*
+	 * With EVENT_IDX the guest kicks when its avail index passes avail_event:
+	 * half the index space ahead, it never does until we move it back.
+	 */
+	if (vq->event_idx)
+		store_le16((uint16_t *)&vq->used->ring[vq->num], (uint16_t)(vq->last_avail + 0x8000));
+	else
 		store_le16(&vq->used->flags, VRING_USED_F_NO_NOTIFY);
+}
+
+bool virtq_has_avail(struct virtq *vq)
+{
+	return le16toh(__atomic_load_n(&vq->avail->idx, __ATOMIC_ACQUIRE)) != vq->last_avail;
 }

@@ -61,6 +61,7 @@ struct virtq {
 	int call_fd;	/* owned; -1 = never signal */
 	bool started;	/* kick fd received, not stopped since */
 	bool enabled;	/* SET_VRING_ENABLE (kept across stop/start) */
+	unsigned kick_gen; /* changes whenever kick_fd or the running state may have changed */
 
 	/* Ring pointers into guest memory (borrowed; refreshed by virtq_map). */
 	struct vring_desc *desc;
@@ -176,7 +177,11 @@ void virtq_set_call_fd(struct virtq *vq, int fd);
  * NO_NOTIFY) and returns true if more chains became available meanwhile.
  */
 bool virtq_enable_notify(struct virtq *vq);
-/* Tells the guest kicks are not needed while we drain the ring. */
+/* Tells the guest kicks are not needed while we drain or poll the ring. */
 void virtq_disable_notify(struct virtq *vq);
+
+/* True if the guest has made chains available that we have not taken (a poll: no barrier
+ * beyond the acquire of the index). */
+bool virtq_has_avail(struct virtq *vq);
 
 #endif

@@ -519,3 +519,28 @@ int daemon_dir_fx_teardown(void **state)
 	free(fx);
 	return 0;
 }
+
+long daemon_cpu_ms(const struct daemon *d)
+{
+	char path[64], buf[1024], *p;
+	unsigned long utime, stime;
+	long hz = sysconf(_SC_CLK_TCK);
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)d->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
+	/* Fields after the command name (which may hold spaces): state is field 3. */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime,
+			 &stime) != 2)
+		return -EIO;
+	return (long)((utime + stime) * 1000 / (unsigned long)hz);
+}

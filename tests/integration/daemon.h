@@ -59,6 +59,8 @@ bool daemon_alive(struct daemon *d);
 
 /* Open fds in /proc/PID/fd, or -errno. */
 int daemon_fd_count(const struct daemon *d);
+/* CPU time (user + system, all threads) used so far, in ms from /proc/PID/stat, or -errno. */
+long daemon_cpu_ms(const struct daemon *d);
 /* VmRSS in KiB from /proc/PID/status, or -errno. */
 long daemon_rss_kb(const struct daemon *d);
 /* Lines of /proc/PID/maps containing needle (e.g. a memfd name), or -errno. */

@@ -100,6 +100,7 @@ static void test_defaults(void **state)
 	assert_null(cfg.user);
 	assert_null(cfg.group);
 	assert_int_equal(cfg.socket_mode, 0600);
+	assert_int_equal(cfg.poll_max_ns, VI2C_DEFAULT_POLL_MAX_NS);
 	assert_int_equal(cfg.n_guests, 0);
 	config_free(&cfg);
 	args_free(&a);
@@ -126,8 +127,9 @@ static void test_stack_options(void **state)
 	args_free(&a);
 
 	PARSE_OK(&cfg, &a, "-c", "1", "--fd", "3", "-e", "stub@0x20", "--trace=/x/t",
-		 "--no-sandbox", "--socket-mode=7");
+		 "--no-sandbox", "--socket-mode=7", "--poll-max-ns=0");
 	assert_int_equal(cfg.fd, 3);
+	assert_int_equal(cfg.poll_max_ns, 0);
 	assert_string_equal(cfg.trace_path, "/x/t");
 	assert_true(cfg.no_sandbox);
 	assert_int_equal(cfg.socket_mode, 07);
@@ -210,6 +212,10 @@ static void test_bad(void **state)
 	BAD("invalid --socket-mode '0800': must be octal 000..777", "--socket-mode=0800");
 	BAD("invalid --socket-mode '1777': must be octal 000..777", "--socket-mode=1777");
 	BAD("invalid --socket-mode '': must be octal 000..777", "--socket-mode=");
+	BAD("invalid --poll-max-ns '1000000001': must be 0..1000000000 nanoseconds",
+	    "--poll-max-ns=1000000001");
+	BAD("invalid --poll-max-ns '-1': must be 0..1000000000 nanoseconds", "--poll-max-ns=-1");
+	BAD("invalid --poll-max-ns '5us': must be 0..1000000000 nanoseconds", "--poll-max-ns=5us");
 	BAD("invalid --user 'a:b': expected a name", "--user=a:b");
 	BAD("option '--group' given more than once", "--group=a", "--group=b");
 	BAD("option '--user' has no effect with '--no-sandbox'", "-s", "/tmp/s", "-e", "stub@0x20",
