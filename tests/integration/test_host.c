@@ -321,7 +321,7 @@ static void test_startup_opens_and_claims_without_force(void **state)
 	assert_int_equal(r[0], REG0(0x20, 7));
 	assert_int_equal(r[1], REG0(0x20, 8));
 	log = shim_new(hx);
-	assert_string_equal(log, "I2C_RDWR i2c-0 W0x51/1 R0x51/2 -> ok\n"
+	assert_string_equal(log, "I2C_SLAVE i2c-0 0x51 -> ok\n" "I2C_RDWR i2c-0 W0x51/1 R0x51/2 -> ok\n"
 				 "I2C_SLAVE i2c-1 0x20 -> ok\n"
 				 "I2C_SMBUS i2c-1 0x20 R WORD_DATA cmd=0x07 -> ok\n");
 	free(log);
@@ -421,7 +421,7 @@ static void test_adapter_names_and_numbers(void **state)
 	expect_shim(hx, "open i2c-2\nI2C_FUNCS i2c-2 -> ok\nI2C_SLAVE i2c-2 0x50 -> ok\n");
 	read_regs(hx->dev[0], 0x50, 0x33, &r, 1);
 	assert_int_equal(r, REG0(0x50, 0x33));
-	expect_shim(hx, "I2C_RDWR i2c-2 W0x50/1 R0x50/1 -> ok\n");
+	expect_shim(hx, "I2C_SLAVE i2c-2 0x50 -> ok\n" "I2C_RDWR i2c-2 W0x50/1 R0x50/1 -> ok\n");
 	hx_finish(hx);
 }
 
@@ -444,20 +444,20 @@ static void test_i2c_mode_one_rdwr_per_group_translated(void **state)
 
 		xfer(hx->dev[0], m, 2, "OO");
 	}
-	expect_shim(hx, "I2C_RDWR i2c-0 W0x50/1 R0x50/4 -> ok\n");
+	expect_shim(hx, "I2C_SLAVE i2c-0 0x50 -> ok\n" "I2C_RDWR i2c-0 W0x50/1 R0x50/4 -> ok\n");
 	for (unsigned i = 0; i < 4; i++)
 		assert_int_equal(r4[i], REG0(0x50, 0x10 + i));
 
 	assert_int_equal(vf_i2c_write(hx->dev[0], 0x60, w3, 3), 0);
-	expect_shim(hx, "I2C_RDWR i2c-0 W0x50/3 -> ok\n");
+	expect_shim(hx, "I2C_SLAVE i2c-0 0x50 -> ok\n" "I2C_RDWR i2c-0 W0x50/3 -> ok\n");
 	assert_int_equal(vf_i2c_write_read(hx->dev[0], 0x60, &w1, 1, r2, 2), 0);
 	assert_int_equal(r2[0], 0xaa);
 	assert_int_equal(r2[1], 0xbb);
 	/* Host 0x51 is untouched by the write to 0x50. */
 	read_regs(hx->dev[0], 0x51, 0x20, r2, 2);
 	assert_int_equal(r2[0], REG0(0x51, 0x20));
-	expect_shim(hx, "I2C_RDWR i2c-0 W0x50/1 R0x50/2 -> ok\n"
-			"I2C_RDWR i2c-0 W0x51/1 R0x51/2 -> ok\n");
+	expect_shim(hx, "I2C_SLAVE i2c-0 0x50 -> ok\n" "I2C_RDWR i2c-0 W0x50/1 R0x50/2 -> ok\n"
+			"I2C_SLAVE i2c-0 0x51 -> ok\n" "I2C_RDWR i2c-0 W0x51/1 R0x51/2 -> ok\n");
 
 	/* The host address itself is not on the guest's bus. */
 	assert_int_equal(vf_i2c_read(hx->dev[0], 0x50, r2, 1), -EIO);
@@ -473,7 +473,7 @@ static void test_i2c_mode_one_rdwr_per_group_translated(void **state)
 		assert_int_equal(x[0], REG0(0x51, 5));
 		assert_int_equal(y[0], REG0(0x50, 6));
 	}
-	expect_shim(hx, "I2C_RDWR i2c-0 W0x51/1 R0x51/1 W0x50/1 R0x50/1 -> ok\n");
+	expect_shim(hx, "I2C_SLAVE i2c-0 0x51 -> ok\n" "I2C_SLAVE i2c-0 0x50 -> ok\n" "I2C_RDWR i2c-0 W0x51/1 R0x51/1 W0x50/1 R0x50/1 -> ok\n");
 
 	/* Zero-length messages go through as such, both directions. */
 	{
@@ -487,9 +487,9 @@ static void test_i2c_mode_one_rdwr_per_group_translated(void **state)
 		m[0].flags = 0;
 		xfer(hx->dev[0], m, 1, "E");
 	}
-	expect_shim(hx, "I2C_RDWR i2c-0 W0x50/0 -> ok\n"
-			"I2C_RDWR i2c-0 R0x50/0 -> ok\n"
-			"I2C_RDWR i2c-0 W0x52/0 -> ENXIO\n");
+	expect_shim(hx, "I2C_SLAVE i2c-0 0x50 -> ok\n" "I2C_RDWR i2c-0 W0x50/0 -> ok\n"
+			"I2C_SLAVE i2c-0 0x50 -> ok\n" "I2C_RDWR i2c-0 R0x50/0 -> ok\n"
+			"I2C_SLAVE i2c-0 0x52 -> ok\n" "I2C_RDWR i2c-0 W0x52/0 -> ENXIO\n");
 	/* A NACK fails the whole group, and the next group works. */
 	{
 		struct vf_i2c_msg m[2] = {WR(0x52, &reg, 1), RD(0x52, r2, 1)};
@@ -499,8 +499,8 @@ static void test_i2c_mode_one_rdwr_per_group_translated(void **state)
 	read_regs(hx->dev[0], 0x60, 0x10, r2, 1);
 	assert_int_equal(r2[0], REG0(0x50, 0x10));
 	log = shim_new(hx);
-	assert_string_equal(log, "I2C_RDWR i2c-0 W0x52/1 R0x52/1 -> ENXIO\n"
-				 "I2C_RDWR i2c-0 W0x50/1 R0x50/1 -> ok\n");
+	assert_string_equal(log, "I2C_SLAVE i2c-0 0x52 -> ok\n" "I2C_RDWR i2c-0 W0x52/1 R0x52/1 -> ENXIO\n"
+				 "I2C_SLAVE i2c-0 0x50 -> ok\n" "I2C_RDWR i2c-0 W0x50/1 R0x50/1 -> ok\n");
 	free(log);
 	/* Only I2C_M_RD was ever passed to the kernel. */
 	{
@@ -528,7 +528,7 @@ static void test_i2c_mode_kernel_limits(void **state)
 	free(shim_new(hx));
 
 	/* 42 messages: the most one I2C_RDWR takes, all in one call. */
-	used = (size_t)snprintf(want, sizeof(want), "I2C_RDWR i2c-0");
+	used = (size_t)snprintf(want, sizeof(want), "I2C_SLAVE i2c-0 0x50 -> ok\nI2C_RDWR i2c-0");
 	for (unsigned i = 0; i < 21; i++) {
 		regs[i] = (uint8_t)(3 * i);
 		m[2 * i] = (struct vf_i2c_msg)WR(0x50, &regs[i], 1);
@@ -551,13 +551,13 @@ static void test_i2c_mode_kernel_limits(void **state)
 	m[0] = (struct vf_i2c_msg)WR(0x50, &regs[0], 1);
 	m[1] = (struct vf_i2c_msg)RD(0x50, big, 8192);
 	xfer(hx->dev[0], m, 2, "OO");
-	expect_shim(hx, "I2C_RDWR i2c-0 W0x50/1 R0x50/8192 -> ok\n");
+	expect_shim(hx, "I2C_SLAVE i2c-0 0x50 -> ok\n" "I2C_RDWR i2c-0 W0x50/1 R0x50/8192 -> ok\n");
 	for (unsigned i = 0; i < 8192; i++)
 		if (big[i] != REG0(0x50, i))
 			fail_msg("byte %u of the 8192-byte read: 0x%02x", i, big[i]);
 	m[0] = (struct vf_i2c_msg)WR(0x50, big, 8192);
 	xfer(hx->dev[0], m, 1, "O");
-	expect_shim(hx, "I2C_RDWR i2c-0 W0x50/8192 -> ok\n");
+	expect_shim(hx, "I2C_SLAVE i2c-0 0x50 -> ok\n" "I2C_RDWR i2c-0 W0x50/8192 -> ok\n");
 	m[0] = (struct vf_i2c_msg)RD(0x50, big, 8193);
 	xfer(hx->dev[0], m, 1, "E");
 	m[0] = (struct vf_i2c_msg)WR(0x50, big, 8193);
@@ -604,7 +604,7 @@ static void test_i2c_mode_zero_length_falls_back_to_quick(void **state)
 	free(shim_new(hx));
 
 	xfer(hx->dev[0], m, 1, "O");
-	expect_shim(hx, "I2C_RDWR i2c-0 W0x50/0 -> EOPNOTSUPP\n"
+	expect_shim(hx, "I2C_SLAVE i2c-0 0x50 -> ok\n" "I2C_RDWR i2c-0 W0x50/0 -> EOPNOTSUPP\n"
 			"I2C_SLAVE i2c-0 0x50 -> ok\n"
 			"I2C_SMBUS i2c-0 0x50 W QUICK cmd=0x00 -> ok\n");
 	/* Remembered: straight to SMBus quick from now on, in both directions. */
@@ -619,7 +619,7 @@ static void test_i2c_mode_zero_length_falls_back_to_quick(void **state)
 	/* Other transfers still use I2C_RDWR. */
 	read_regs(hx->dev[0], 0x50, 0x44, &r, 1);
 	assert_int_equal(r, REG0(0x50, 0x44));
-	expect_shim(hx, "I2C_RDWR i2c-0 W0x50/1 R0x50/1 -> ok\n");
+	expect_shim(hx, "I2C_SLAVE i2c-0 0x50 -> ok\n" "I2C_RDWR i2c-0 W0x50/1 R0x50/1 -> ok\n");
 	hx_finish(hx);
 }
 
@@ -640,7 +640,7 @@ static void test_devices_of_several_adapters_on_one_bus(void **state)
 	read_regs(hx->dev[0], 0x51, 0x09, r + 1, 1);
 	assert_int_equal(r[0], REG0(0x50, 8));
 	assert_int_equal(r[1], REG0(0x50, 9));
-	expect_shim(hx, "I2C_RDWR i2c-0 W0x50/1 R0x50/1 -> ok\n"
+	expect_shim(hx, "I2C_SLAVE i2c-0 0x50 -> ok\n" "I2C_RDWR i2c-0 W0x50/1 R0x50/1 -> ok\n"
 			"I2C_SLAVE i2c-1 0x50 -> ok\n"
 			"I2C_SMBUS i2c-1 0x50 R BYTE_DATA cmd=0x09 -> ok\n");
 
@@ -896,8 +896,10 @@ static void expect_shim_read(struct hx *hx, unsigned nr, uint8_t addr, const cha
 	char want[256];
 
 	if (nr == 0)
-		snprintf(want, sizeof(want), "I2C_RDWR i2c-0 W0x%02x/1 R0x%02x/2 -> %s\n", addr,
-			 addr, result);
+		snprintf(want, sizeof(want),
+			 "I2C_SLAVE i2c-0 0x%02x -> ok\n"
+			 "I2C_RDWR i2c-0 W0x%02x/1 R0x%02x/2 -> %s\n",
+			 addr, addr, addr, result);
 	else
 		snprintf(want, sizeof(want),
 			 "I2C_SLAVE i2c-1 0x%02x -> ok\n"
@@ -974,9 +976,9 @@ static void test_adapter_disappears(void **state)
 	read_regs(hx->dev[0], 0x50, 0x01, r, 1);
 	read_regs(hx->dev[0], 0x50, 0x02, r, 1);
 	assert_int_equal(vf_i2c_write_read(hx->dev[0], 0x50, (uint8_t[]){3}, 1, r, 1), -EIO);
-	expect_shim(hx, "I2C_RDWR i2c-0 W0x50/1 R0x50/1 -> ok\n"
-			"I2C_RDWR i2c-0 W0x50/1 R0x50/1 -> ok\n"
-			"I2C_RDWR i2c-0 W0x50/1 R0x50/1 -> ENODEV\n");
+	expect_shim(hx, "I2C_SLAVE i2c-0 0x50 -> ok\n" "I2C_RDWR i2c-0 W0x50/1 R0x50/1 -> ok\n"
+			"I2C_SLAVE i2c-0 0x50 -> ok\n" "I2C_RDWR i2c-0 W0x50/1 R0x50/1 -> ok\n"
+			"I2C_SLAVE i2c-0 0x50 -> ok\n" "I2C_RDWR i2c-0 W0x50/1 R0x50/1 -> ENODEV\n");
 
 	/* From now on every request to it fails at once; the other adapter works. */
 	for (unsigned i = 0; i < 5; i++) {
