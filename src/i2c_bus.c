@@ -19,7 +19,7 @@ struct bus_slot {
 	struct emul_dev *emul;		  /* SLOT_EMUL, owned */
 	struct i2c_host_adapter *adapter; /* SLOT_HOST, borrowed from adapters[] */
 	uint8_t host_addr;
-	enum cfg_access access; /* SLOT_HOST; read-only: the register pointer's width */
+	enum cfg_access access;	     /* SLOT_HOST; read-only: the register pointer's width */
 	pthread_mutex_t lock;	     /* SLOT_EMUL: held from START to STOP */
 	struct i2c_dev_counters ctr; /* updated atomically, read by i2c_bus_counters */
 };
@@ -128,8 +128,7 @@ static unsigned transfer_emul(struct i2c_bus *bus, struct i2c_msg_buf *msgs, uns
 }
 
 /* The /ro policy: how many leading messages of a group may reach their devices. */
-static unsigned read_only_cut(const struct i2c_bus *bus, const struct i2c_msg_buf *msgs,
-			      unsigned n)
+static unsigned read_only_cut(const struct i2c_bus *bus, const struct i2c_msg_buf *msgs, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++) {
 		const struct bus_slot *s = &bus->slots[msgs[i].addr];

@@ -26,7 +26,6 @@
  * register pointer of ptr_len bytes (ptr_len 1 or 2; any other value, 0
  * included, refuses every write). i < n.
  */
-bool i2c_readonly_allows(const struct i2c_msg_buf *msgs, unsigned n, unsigned i,
-			 unsigned ptr_len);
+bool i2c_readonly_allows(const struct i2c_msg_buf *msgs, unsigned n, unsigned i, unsigned ptr_len);
 
 #endif

@@ -38,9 +38,9 @@ struct fake_dev {
 	uint8_t ptr;
 	int fail_errno;
 	unsigned fail_skip;
-	int fail_count; /* transfers left to fail; -1 = forever */
-	unsigned delay_ms; /* each transfer to it takes this long (outside the fake's lock) */
-	char bind_driver[64];	   /* "bind": a driver that binds later ... */
+	int fail_count;	      /* transfers left to fail; -1 = forever */
+	unsigned delay_ms;    /* each transfer to it takes this long (outside the fake's lock) */
+	char bind_driver[64]; /* "bind": a driver that binds later ... */
 	unsigned long bind_after; /* ... once the adapter has run this many transfers; 0 = none */
 };
 
@@ -766,14 +766,13 @@ static void dev_read(struct fake_dev *d, uint8_t *buf, unsigned len)
 		buf[i] = d->regs[d->ptr++];
 }
 
-/* Counts a transfer; binds the drivers whose time has come (the next I2C_SLAVE sees them). */
-static void count_xfer(struct fake_adapter *a)
+/* After a transfer is logged: binds the drivers whose time has come (seen by the next I2C_SLAVE). */
+static void bind_due_drivers(struct fake_adapter *a)
 {
-	a->xfers++;
 	for (unsigned addr = 0; addr < N_ADDRS; addr++) {
 		struct fake_dev *d = &a->dev[addr];
 
-		if (!d->bind_after || a->xfers < d->bind_after)
+		if (!d->bind_after || a->xfers < d->bind_after || a->gone)
 			continue;
 		memcpy(d->driver, d->bind_driver, sizeof(d->driver));
 		d->bind_after = 0;
@@ -788,7 +787,7 @@ static bool count_xfer_gone(struct fake_adapter *a)
 
 	if (a->gone)
 		return true;
-	count_xfer(a);
+	a->xfers++;
 	if (a->gone_after < 0 || a->xfers <= (unsigned long)a->gone_after)
 		return false;
 	a->gone = true;
@@ -864,6 +863,7 @@ static int fake_rdwr(struct fake_adapter *a, struct i2c_rdwr_ioctl_data *arg)
 			dev_write(&a->dev[m->addr], m->buf, m->len);
 	}
 	fake_log("I2C_RDWR i2c-%u%s -> %s", a->nr, desc, err_name(e));
+	bind_due_drivers(a);
 	return e ? -e : (int)arg->nmsgs;
 }
 
@@ -992,6 +992,7 @@ static int fake_smbus(struct fake_adapter *a, struct fake_fd *f, struct i2c_smbu
 		e = smbus_exec(&a->dev[f->addr], arg);
 	fake_log("I2C_SMBUS i2c-%u 0x%02x %c %s cmd=0x%02x -> %s", a->nr, f->addr, read ? 'R' : 'W',
 		 smbus_size_name(arg->size), arg->command, err_name(e));
+	bind_due_drivers(a);
 	return -e;
 }
 

@@ -81,8 +81,7 @@ static inline bool fake_i2cdev_bind(struct fake_i2cdev *f)
 	f->load = (fake_i2cdev_load_fn *)dlsym(RTLD_DEFAULT, "fake_i2cdev_load");
 	f->log = (fake_i2cdev_log_fn *)dlsym(RTLD_DEFAULT, "fake_i2cdev_log");
 	f->reg = (fake_i2cdev_reg_fn *)dlsym(RTLD_DEFAULT, "fake_i2cdev_reg");
-	f->set_driver =
-		(fake_i2cdev_set_driver_fn *)dlsym(RTLD_DEFAULT, "fake_i2cdev_set_driver");
+	f->set_driver = (fake_i2cdev_set_driver_fn *)dlsym(RTLD_DEFAULT, "fake_i2cdev_set_driver");
 	return f->load && f->log && f->reg && f->set_driver;
 }
 

@@ -297,7 +297,8 @@ static const struct bad_case bad_cases[] = {
 	{"bad flag /rw", ARGV("-s", "/s", "-l", "1:0x50/rw"),
 	 "invalid flag '/rw' in --device-list '1:0x50/rw': only '/ro' and '/ro16' are supported"},
 	{"flag twice", ARGV("-s", "/s", "-l", "1:0x50/ro/ro"),
-	 "invalid flag '/ro/ro' in --device-list '1:0x50/ro/ro': only '/ro' and '/ro16' are supported"},
+	 "invalid flag '/ro/ro' in --device-list '1:0x50/ro/ro': only '/ro' and '/ro16' are "
+	 "supported"},
 	{"empty flag", ARGV("-s", "/s", "-l", "1:0x50/"),
 	 "invalid flag '/' in --device-list '1:0x50/': only '/ro' and '/ro16' are supported"},
 	{"ro8", ARGV("-s", "/s", "-l", "1:0x50/ro8"),
@@ -315,7 +316,8 @@ static const struct bad_case bad_cases[] = {
 	{"only ro16", ARGV("-s", "/s", "-l", "1:/ro16"),
 	 "missing host address in '/ro16' in --device-list '1:/ro16'"},
 	{"flag before guest", ARGV("-s", "/s", "-l", "1:0x50/ro@0x60"),
-	 "invalid flag '/ro@0x60' in --device-list '1:0x50/ro@0x60': only '/ro' and '/ro16' are supported"},
+	 "invalid flag '/ro@0x60' in --device-list '1:0x50/ro@0x60': only '/ro' and '/ro16' are "
+	 "supported"},
 	{"empty guest address", ARGV("-s", "/s", "-l", "1:0x50@"),
 	 "missing guest address after '@' in '0x50@' in --device-list '1:0x50@'"},
 	{"empty guest address with ro", ARGV("-s", "/s", "-l", "1:0x50@/ro"),
