@@ -12,7 +12,9 @@
  * bytes on the wire and needs a funcs bit the adapter has; with every funcs
  * bit, every group shape of the header's table is translated; complete never
  * says -EINVAL for the msgs its op came from, leaves writes alone, and fills
- * reads exactly as documented (including the 0xff padding of block reads).
+ * reads exactly as documented (including the 0xff padding of block reads);
+ * a group the read-only policy (i2c_readonly.h, 1- or 2-byte pointer) lets
+ * through never becomes an SMBus write or process call.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -21,6 +23,7 @@
 #include <string.h>
 
 #include "fuzz_util.h"
+#include "i2c_readonly.h"
 #include "i2c_smbus.h"
 
 #define MAX_MSGS 4
@@ -294,6 +297,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	FUZZ_CHECK(shape_in_table(&g));
 	check_wire(&op, &g, funcs);
+	/* A read-only device gets SMBus reads only. */
+	for (unsigned ptr = 1; ptr <= 2; ptr++) {
+		bool allowed = true;
+
+		for (unsigned i = 0; i < g.n; i++)
+			allowed = allowed && i2c_readonly_allows(g.msgs, g.n, i, ptr);
+		if (allowed)
+			FUZZ_CHECK(op.read_write == I2C_SMBUS_READ &&
+				   op.size != I2C_SMBUS_PROC_CALL);
+	}
 	/* Without why, the same answer. */
 	{
 		struct i2c_smbus_op again;

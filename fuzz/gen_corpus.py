@@ -293,6 +293,8 @@ def config_seeds():
                                        "lSMBus I801 adapter at f040:0x50@0x60",
                                        "e24c32@0x50,file=/tmp/a.bin", "elm75@0x48,temp=125",
                                        "estub@0x10", "l3:0x10"))
+    write("config", "read-only", cmd(0, 200, "-s", "/tmp/v", "-l",
+                                     "1:0x50/ro:0x51@0x61/ro16:0x52/ro8,2:0x54/ro16"))
     write("config", "addresses", cmd(2, 0, "0", "127", "0x7f", "0x80", "0X10", "08", "-1",
                                      "0x", ""))
 

@@ -238,7 +238,7 @@ static int check_guest_addr(const struct vi2c_config *cfg, uint8_t addr, const c
 	return 0;
 }
 
-/* One HOSTADDR[@GUESTADDR][/ro] item, appended to the last adapter of cfg. */
+/* One HOSTADDR[@GUESTADDR][/ro|/ro16] item, appended to the last adapter of cfg. */
 static int parse_host_item(struct vi2c_config *cfg, const char *item, const char *list,
 			   size_t first_new, char *err, size_t errlen)
 {
@@ -253,13 +253,17 @@ static int parse_host_item(struct vi2c_config *cfg, const char *item, const char
 	}
 	end = slash ? slash : item + strlen(item);
 	if (slash) {
-		if (strcmp(slash + 1, "ro")) {
+		if (!strcmp(slash + 1, "ro")) {
+			ha.access = CFG_ACCESS_RO;
+		} else if (!strcmp(slash + 1, "ro16")) {
+			ha.access = CFG_ACCESS_RO16;
+		} else {
 			set_err(err, errlen,
-				"invalid flag '%s' in --device-list '%s': only '/ro' is supported",
+				"invalid flag '%s' in --device-list '%s': only '/ro' and '/ro16' "
+				"are supported",
 				slash, list);
 			return -EINVAL;
 		}
-		ha.read_only = true;
 	}
 	at = memchr(item, '@', (size_t)(end - item));
 	if ((at ? at : end) == item) {
@@ -677,7 +681,9 @@ static void print_usage(FILE *out, const char *argv0)
 		"                           once and the daemon exits when the VMM hangs up)\n"
 		"  -l, --device-list=LIST   host devices: <bus>:<item>[:<item>...][,<bus>:...]\n"
 		"                           <bus> = adapter number (/dev/i2c-N) or adapter name,\n"
-		"                           <item> = HOSTADDR[@GUESTADDR][/ro], decimal or 0x hex\n"
+		"                           <item> = HOSTADDR[@GUESTADDR][/ro|/ro16]\n"
+		"                           (decimal or 0x hex; /ro, /ro16: read-only device\n"
+		"                           with a 1- or 2-byte register pointer)\n"
 		"  -e, --emulate=SPEC       emulated device MODEL@ADDR[,KEY=VALUE...]:\n"
 		"                           24c02|24c32|24c256 [file=PATH], lm75 [temp=DEGC], "
 		"stub\n"

@@ -15,11 +15,22 @@
 #define VI2C_MAX_SOCKETS 1024
 #define VI2C_MAX_ADDR	 0x7f /* 7-bit addresses only */
 
-/* One host device item of -l: HOSTADDR[@GUESTADDR][/ro]. */
+/*
+ * What a guest may do with a host device (the flag of an -l item). A
+ * read-only device is read through a register pointer of 1 (/ro) or 2
+ * (/ro16) bytes; the value is that width, 0 for a writable device.
+ */
+enum cfg_access {
+	CFG_ACCESS_RW = 0,
+	CFG_ACCESS_RO = 1,
+	CFG_ACCESS_RO16 = 2,
+};
+
+/* One host device item of -l: HOSTADDR[@GUESTADDR][/ro|/ro16]. */
 struct cfg_host_addr {
 	uint8_t host_addr;
 	uint8_t guest_addr; /* == host_addr when no @GUESTADDR was given */
-	bool read_only;
+	enum cfg_access access;
 };
 
 /* One entry of -l: <bus>:<addr>[:<addr>...]. */

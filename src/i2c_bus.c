@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "i2c_host.h"
+#include "i2c_readonly.h"
 #include "log.h"
 
 #define MAX_ADAPTERS  64
@@ -18,7 +19,7 @@ struct bus_slot {
 	struct emul_dev *emul;		  /* SLOT_EMUL, owned */
 	struct i2c_host_adapter *adapter; /* SLOT_HOST, borrowed from adapters[] */
 	uint8_t host_addr;
-	bool read_only;
+	enum cfg_access access;	     /* SLOT_HOST; read-only: the register pointer's width */
 	pthread_mutex_t lock;	     /* SLOT_EMUL: held from START to STOP */
 	struct i2c_dev_counters ctr; /* updated atomically, read by i2c_bus_counters */
 };
@@ -75,11 +76,12 @@ int i2c_bus_own_adapter(struct i2c_bus *bus, struct i2c_host_adapter *ad)
 }
 
 int i2c_bus_add_host(struct i2c_bus *bus, struct i2c_host_adapter *ad, uint8_t host_addr,
-		     uint8_t guest_addr, bool read_only)
+		     uint8_t guest_addr, enum cfg_access access)
 {
 	struct bus_slot *s;
 
-	if (guest_addr >= I2C_BUS_ADDRS || host_addr >= I2C_BUS_ADDRS)
+	if (guest_addr >= I2C_BUS_ADDRS || host_addr >= I2C_BUS_ADDRS ||
+	    (access != CFG_ACCESS_RW && access != CFG_ACCESS_RO && access != CFG_ACCESS_RO16))
 		return -EINVAL;
 	s = &bus->slots[guest_addr];
 	if (s->kind != SLOT_NONE)
@@ -87,7 +89,7 @@ int i2c_bus_add_host(struct i2c_bus *bus, struct i2c_host_adapter *ad, uint8_t h
 	s->kind = SLOT_HOST;
 	s->adapter = ad;
 	s->host_addr = host_addr;
-	s->read_only = read_only;
+	s->access = access;
 	return 0;
 }
 
@@ -125,14 +127,20 @@ static unsigned transfer_emul(struct i2c_bus *bus, struct i2c_msg_buf *msgs, uns
 	return done;
 }
 
-/* The /ro policy: may message i of a group reach a read-only device? */
-static bool read_only_allows(const struct i2c_msg_buf *msgs, unsigned n, unsigned i)
+/* The /ro policy: how many leading messages of a group may reach their devices. */
+static unsigned read_only_cut(const struct i2c_bus *bus, const struct i2c_msg_buf *msgs, unsigned n)
 {
-	if (msgs[i].read || msgs[i].len == 0)
-		return true;
-	/* Setting a register pointer for the read that follows it. */
-	return msgs[i].len <= 2 && i + 1 < n && msgs[i + 1].read &&
-	       msgs[i + 1].addr == msgs[i].addr;
+	for (unsigned i = 0; i < n; i++) {
+		const struct bus_slot *s = &bus->slots[msgs[i].addr];
+
+		if (s->access == CFG_ACCESS_RW ||
+		    i2c_readonly_allows(msgs, n, i, (unsigned)s->access))
+			continue;
+		log_debug("write of %u bytes to read-only device 0x%02x refused (message %u of %u)",
+			  msgs[i].len, msgs[i].addr, i + 1, n);
+		return i;
+	}
+	return n;
 }
 
 /* Host devices: one adapter, addresses translated, the whole group in one transaction. */
@@ -140,24 +148,17 @@ static unsigned transfer_host(struct i2c_bus *bus, struct i2c_msg_buf *msgs, uns
 {
 	struct i2c_host_adapter *ad = bus->slots[msgs[0].addr].adapter;
 	struct i2c_msg_buf host[MAX_HOST_MSGS];
-	unsigned allowed = n;
+	unsigned allowed;
 
 	if (n > MAX_HOST_MSGS)
 		return 0;
-	for (unsigned i = 0; i < n; i++) {
-		const struct bus_slot *s = &bus->slots[msgs[i].addr];
-
-		if (s->read_only && !read_only_allows(msgs, n, i)) {
-			log_debug("write of %u bytes to read-only device 0x%02x refused",
-				  msgs[i].len, msgs[i].addr);
-			allowed = i;
-			break;
-		}
-		host[i] = msgs[i];
-		host[i].addr = s->host_addr;
-	}
+	allowed = read_only_cut(bus, msgs, n);
 	if (!allowed)
 		return 0;
+	for (unsigned i = 0; i < allowed; i++) {
+		host[i] = msgs[i];
+		host[i].addr = bus->slots[msgs[i].addr].host_addr;
+	}
 	/* The adapter runs all or nothing: a refused write after it still NACKs there. */
 	return i2c_host_transfer(ad, host, allowed) == allowed ? allowed : 0;
 }

@@ -51,12 +51,13 @@ int i2c_bus_add_emul(struct i2c_bus *bus, struct emul_dev *dev);
 int i2c_bus_own_adapter(struct i2c_bus *bus, struct i2c_host_adapter *ad);
 
 /*
- * Shows host device ad/host_addr to the guest at guest_addr; read_only
- * applies the /ro policy (see i2c_bus_transfer). ad must have been given to
+ * Shows host device ad/host_addr to the guest at guest_addr; access
+ * CFG_ACCESS_RO or CFG_ACCESS_RO16 applies the read-only policy of
+ * i2c_readonly.h (see i2c_bus_transfer). ad must have been given to
  * i2c_bus_own_adapter. Returns 0, -EEXIST or -EINVAL.
  */
 int i2c_bus_add_host(struct i2c_bus *bus, struct i2c_host_adapter *ad, uint8_t host_addr,
-		     uint8_t guest_addr, bool read_only);
+		     uint8_t guest_addr, enum cfg_access access);
 
 /* True if a device answers at addr. */
 bool i2c_bus_has(const struct i2c_bus *bus, unsigned addr);
@@ -66,9 +67,9 @@ bool i2c_bus_has(const struct i2c_bus *bus, unsigned addr);
  * device is configured is NACKed and touches nothing: the transfer stops
  * there, like on a real bus. A transfer whose devices are not all emulated or
  * not all on the same host adapter fails as a whole. On a read-only device,
- * only zero-length messages, reads, and a write of at most 2 bytes directly
- * followed by a read of the same device (setting a register pointer) pass;
- * the transfer stops at any other write, which never reaches the device.
+ * only reads and a register-pointer write directly followed by a read of the
+ * same device pass (i2c_readonly.h); the transfer stops at any other write,
+ * which never reaches the bus.
  * Returns how many leading messages completed (n means all); the first
  * failed message is msgs[ret].
  */

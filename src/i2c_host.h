@@ -8,7 +8,9 @@
  *
  * Exclusive access to a device:
  *  - against host kernel drivers: every address is probed with I2C_SLAVE
- *    (never I2C_SLAVE_FORCE), which fails with EBUSY if a driver is bound;
+ *    (never I2C_SLAVE_FORCE), which fails with EBUSY if a driver is bound,
+ *    at claim time and again before every transfer, in both modes, so a
+ *    driver bound later gets no guest traffic (that transfer fails);
  *  - against other daemon instances: an OFD write lock on byte <address> of
  *    the device node, held until the adapter is closed or the process dies.
  *    OFD locks belong to the open file description, so a second open of the
@@ -17,9 +19,9 @@
  * Concurrency: one mutex per adapter is held around a whole transfer, i.e.
  * from I2C_SLAVE to the end of I2C_SMBUS in SMBus mode (the slave address is
  * state of the shared file descriptor, so two guests must not interleave
- * there) and around I2C_RDWR in I2C mode (the kernel serialises transfers on
- * an adapter anyway, so nothing is lost). A transfer never waits for another
- * adapter.
+ * there) and from the I2C_SLAVE checks to the end of I2C_RDWR in I2C mode
+ * (the kernel serialises transfers on an adapter anyway, so nothing is lost).
+ * A transfer never waits for another adapter.
  *
  * Errors: functions return 0 or -errno; i2c_host_open returns NULL with errno
  * set. Where an err buffer is taken, it receives one line naming the adapter
@@ -82,9 +84,11 @@ bool i2c_host_gone(const struct i2c_host_adapter *ad);
  * lock itself; thread-safe. Returns n on success, 0 on failure: a group is
  * never partially executed as far as the caller can tell, it fails as a
  * whole (too many messages, a message over 8192 bytes, a shape with no SMBus
- * equivalent, NACK, bus error, timeout, lost arbitration). Logs what failed:
- * NACKs and untranslatable shapes at debug level, bus errors rate-limited,
- * the adapter disappearing once; after that every call fails at once.
+ * equivalent, NACK, bus error, timeout, lost arbitration, an address a
+ * kernel driver has taken since start-up: EBUSY from I2C_SLAVE, no transfer
+ * is made). Logs what failed: NACKs and untranslatable shapes at debug
+ * level, bus errors and driver-owned addresses rate-limited, the adapter
+ * disappearing once; after that every call fails at once.
  */
 unsigned i2c_host_transfer(struct i2c_host_adapter *ad, struct i2c_msg_buf *msgs, unsigned n);
 

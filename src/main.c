@@ -132,7 +132,7 @@ static int add_host_devices(const struct vi2c_config *cfg, struct i2c_bus *bus, 
 			ret = i2c_host_claim(ad, h->host_addr, SYSFS_ROOT, err, errlen);
 			if (!ret)
 				ret = i2c_bus_add_host(bus, ad, h->host_addr, h->guest_addr,
-						       h->read_only);
+						       h->access);
 			if (ret == -EEXIST)
 				snprintf(err, errlen,
 					 "--device-list '%s': guest address 0x%02x twice", a->spec,

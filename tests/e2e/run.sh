@@ -223,7 +223,7 @@ scenario_passthrough_rdwr() {
 	GUEST_PROGRAMS=1
 	random_file "$tmp/e02.bin" 256
 	cp "$tmp/e02.bin" "$tmp/e02.orig"
-	DAEMON_ARGS=(-e "24c02@0x50,file=$tmp/e02.bin" -e stub@0x20)
+	DAEMON_ARGS=(-e "24c02@0x50,file=$tmp/e02.bin" -e stub@0x20 -e 24c32@0x52)
 	cat >>"$tmp/params" <<-EOF
 		E02="$(hex_bytes "$tmp/e02.bin")"
 	EOF

@@ -321,7 +321,8 @@ static void test_startup_opens_and_claims_without_force(void **state)
 	assert_int_equal(r[0], REG0(0x20, 7));
 	assert_int_equal(r[1], REG0(0x20, 8));
 	log = shim_new(hx);
-	assert_string_equal(log, "I2C_RDWR i2c-0 W0x51/1 R0x51/2 -> ok\n"
+	assert_string_equal(log, "I2C_SLAVE i2c-0 0x51 -> ok\n"
+				 "I2C_RDWR i2c-0 W0x51/1 R0x51/2 -> ok\n"
 				 "I2C_SLAVE i2c-1 0x20 -> ok\n"
 				 "I2C_SMBUS i2c-1 0x20 R WORD_DATA cmd=0x07 -> ok\n");
 	free(log);
@@ -421,7 +422,8 @@ static void test_adapter_names_and_numbers(void **state)
 	expect_shim(hx, "open i2c-2\nI2C_FUNCS i2c-2 -> ok\nI2C_SLAVE i2c-2 0x50 -> ok\n");
 	read_regs(hx->dev[0], 0x50, 0x33, &r, 1);
 	assert_int_equal(r, REG0(0x50, 0x33));
-	expect_shim(hx, "I2C_RDWR i2c-2 W0x50/1 R0x50/1 -> ok\n");
+	expect_shim(hx, "I2C_SLAVE i2c-2 0x50 -> ok\n"
+			"I2C_RDWR i2c-2 W0x50/1 R0x50/1 -> ok\n");
 	hx_finish(hx);
 }
 
@@ -444,19 +446,23 @@ static void test_i2c_mode_one_rdwr_per_group_translated(void **state)
 
 		xfer(hx->dev[0], m, 2, "OO");
 	}
-	expect_shim(hx, "I2C_RDWR i2c-0 W0x50/1 R0x50/4 -> ok\n");
+	expect_shim(hx, "I2C_SLAVE i2c-0 0x50 -> ok\n"
+			"I2C_RDWR i2c-0 W0x50/1 R0x50/4 -> ok\n");
 	for (unsigned i = 0; i < 4; i++)
 		assert_int_equal(r4[i], REG0(0x50, 0x10 + i));
 
 	assert_int_equal(vf_i2c_write(hx->dev[0], 0x60, w3, 3), 0);
-	expect_shim(hx, "I2C_RDWR i2c-0 W0x50/3 -> ok\n");
+	expect_shim(hx, "I2C_SLAVE i2c-0 0x50 -> ok\n"
+			"I2C_RDWR i2c-0 W0x50/3 -> ok\n");
 	assert_int_equal(vf_i2c_write_read(hx->dev[0], 0x60, &w1, 1, r2, 2), 0);
 	assert_int_equal(r2[0], 0xaa);
 	assert_int_equal(r2[1], 0xbb);
 	/* Host 0x51 is untouched by the write to 0x50. */
 	read_regs(hx->dev[0], 0x51, 0x20, r2, 2);
 	assert_int_equal(r2[0], REG0(0x51, 0x20));
-	expect_shim(hx, "I2C_RDWR i2c-0 W0x50/1 R0x50/2 -> ok\n"
+	expect_shim(hx, "I2C_SLAVE i2c-0 0x50 -> ok\n"
+			"I2C_RDWR i2c-0 W0x50/1 R0x50/2 -> ok\n"
+			"I2C_SLAVE i2c-0 0x51 -> ok\n"
 			"I2C_RDWR i2c-0 W0x51/1 R0x51/2 -> ok\n");
 
 	/* The host address itself is not on the guest's bus. */
@@ -473,7 +479,9 @@ static void test_i2c_mode_one_rdwr_per_group_translated(void **state)
 		assert_int_equal(x[0], REG0(0x51, 5));
 		assert_int_equal(y[0], REG0(0x50, 6));
 	}
-	expect_shim(hx, "I2C_RDWR i2c-0 W0x51/1 R0x51/1 W0x50/1 R0x50/1 -> ok\n");
+	expect_shim(hx, "I2C_SLAVE i2c-0 0x51 -> ok\n"
+			"I2C_SLAVE i2c-0 0x50 -> ok\n"
+			"I2C_RDWR i2c-0 W0x51/1 R0x51/1 W0x50/1 R0x50/1 -> ok\n");
 
 	/* Zero-length messages go through as such, both directions. */
 	{
@@ -487,8 +495,11 @@ static void test_i2c_mode_one_rdwr_per_group_translated(void **state)
 		m[0].flags = 0;
 		xfer(hx->dev[0], m, 1, "E");
 	}
-	expect_shim(hx, "I2C_RDWR i2c-0 W0x50/0 -> ok\n"
+	expect_shim(hx, "I2C_SLAVE i2c-0 0x50 -> ok\n"
+			"I2C_RDWR i2c-0 W0x50/0 -> ok\n"
+			"I2C_SLAVE i2c-0 0x50 -> ok\n"
 			"I2C_RDWR i2c-0 R0x50/0 -> ok\n"
+			"I2C_SLAVE i2c-0 0x52 -> ok\n"
 			"I2C_RDWR i2c-0 W0x52/0 -> ENXIO\n");
 	/* A NACK fails the whole group, and the next group works. */
 	{
@@ -499,7 +510,9 @@ static void test_i2c_mode_one_rdwr_per_group_translated(void **state)
 	read_regs(hx->dev[0], 0x60, 0x10, r2, 1);
 	assert_int_equal(r2[0], REG0(0x50, 0x10));
 	log = shim_new(hx);
-	assert_string_equal(log, "I2C_RDWR i2c-0 W0x52/1 R0x52/1 -> ENXIO\n"
+	assert_string_equal(log, "I2C_SLAVE i2c-0 0x52 -> ok\n"
+				 "I2C_RDWR i2c-0 W0x52/1 R0x52/1 -> ENXIO\n"
+				 "I2C_SLAVE i2c-0 0x50 -> ok\n"
 				 "I2C_RDWR i2c-0 W0x50/1 R0x50/1 -> ok\n");
 	free(log);
 	/* Only I2C_M_RD was ever passed to the kernel. */
@@ -528,7 +541,7 @@ static void test_i2c_mode_kernel_limits(void **state)
 	free(shim_new(hx));
 
 	/* 42 messages: the most one I2C_RDWR takes, all in one call. */
-	used = (size_t)snprintf(want, sizeof(want), "I2C_RDWR i2c-0");
+	used = (size_t)snprintf(want, sizeof(want), "I2C_SLAVE i2c-0 0x50 -> ok\nI2C_RDWR i2c-0");
 	for (unsigned i = 0; i < 21; i++) {
 		regs[i] = (uint8_t)(3 * i);
 		m[2 * i] = (struct vf_i2c_msg)WR(0x50, &regs[i], 1);
@@ -551,13 +564,15 @@ static void test_i2c_mode_kernel_limits(void **state)
 	m[0] = (struct vf_i2c_msg)WR(0x50, &regs[0], 1);
 	m[1] = (struct vf_i2c_msg)RD(0x50, big, 8192);
 	xfer(hx->dev[0], m, 2, "OO");
-	expect_shim(hx, "I2C_RDWR i2c-0 W0x50/1 R0x50/8192 -> ok\n");
+	expect_shim(hx, "I2C_SLAVE i2c-0 0x50 -> ok\n"
+			"I2C_RDWR i2c-0 W0x50/1 R0x50/8192 -> ok\n");
 	for (unsigned i = 0; i < 8192; i++)
 		if (big[i] != REG0(0x50, i))
 			fail_msg("byte %u of the 8192-byte read: 0x%02x", i, big[i]);
 	m[0] = (struct vf_i2c_msg)WR(0x50, big, 8192);
 	xfer(hx->dev[0], m, 1, "O");
-	expect_shim(hx, "I2C_RDWR i2c-0 W0x50/8192 -> ok\n");
+	expect_shim(hx, "I2C_SLAVE i2c-0 0x50 -> ok\n"
+			"I2C_RDWR i2c-0 W0x50/8192 -> ok\n");
 	m[0] = (struct vf_i2c_msg)RD(0x50, big, 8193);
 	xfer(hx->dev[0], m, 1, "E");
 	m[0] = (struct vf_i2c_msg)WR(0x50, big, 8193);
@@ -604,7 +619,8 @@ static void test_i2c_mode_zero_length_falls_back_to_quick(void **state)
 	free(shim_new(hx));
 
 	xfer(hx->dev[0], m, 1, "O");
-	expect_shim(hx, "I2C_RDWR i2c-0 W0x50/0 -> EOPNOTSUPP\n"
+	expect_shim(hx, "I2C_SLAVE i2c-0 0x50 -> ok\n"
+			"I2C_RDWR i2c-0 W0x50/0 -> EOPNOTSUPP\n"
 			"I2C_SLAVE i2c-0 0x50 -> ok\n"
 			"I2C_SMBUS i2c-0 0x50 W QUICK cmd=0x00 -> ok\n");
 	/* Remembered: straight to SMBus quick from now on, in both directions. */
@@ -619,7 +635,8 @@ static void test_i2c_mode_zero_length_falls_back_to_quick(void **state)
 	/* Other transfers still use I2C_RDWR. */
 	read_regs(hx->dev[0], 0x50, 0x44, &r, 1);
 	assert_int_equal(r, REG0(0x50, 0x44));
-	expect_shim(hx, "I2C_RDWR i2c-0 W0x50/1 R0x50/1 -> ok\n");
+	expect_shim(hx, "I2C_SLAVE i2c-0 0x50 -> ok\n"
+			"I2C_RDWR i2c-0 W0x50/1 R0x50/1 -> ok\n");
 	hx_finish(hx);
 }
 
@@ -640,7 +657,8 @@ static void test_devices_of_several_adapters_on_one_bus(void **state)
 	read_regs(hx->dev[0], 0x51, 0x09, r + 1, 1);
 	assert_int_equal(r[0], REG0(0x50, 8));
 	assert_int_equal(r[1], REG0(0x50, 9));
-	expect_shim(hx, "I2C_RDWR i2c-0 W0x50/1 R0x50/1 -> ok\n"
+	expect_shim(hx, "I2C_SLAVE i2c-0 0x50 -> ok\n"
+			"I2C_RDWR i2c-0 W0x50/1 R0x50/1 -> ok\n"
 			"I2C_SLAVE i2c-1 0x50 -> ok\n"
 			"I2C_SMBUS i2c-1 0x50 R BYTE_DATA cmd=0x09 -> ok\n");
 
@@ -676,85 +694,284 @@ static void test_devices_of_several_adapters_on_one_bus(void **state)
 
 /* ---- /ro ----------------------------------------------------------------- */
 
+/* A group to a read-only device that must be refused without any ioctl. */
+static void refused(struct hx *hx, struct vf_i2c_msg *m, unsigned n)
+{
+	char want[16] = "";
+
+	memset(want, 'E', n);
+	xfer(hx->dev[0], m, n, want);
+	expect_shim(hx, "");
+}
+
 static void test_read_only_devices(void **state)
 {
+	/*
+	 * i2c-0 (I2C_RDWR): 0x50 /ro, 0x51 writable, 0x52 /ro16 (seen at 0x62).
+	 * i2c-1 (SMBus): 0x20 /ro (seen at 0x30), 0x21 /ro16 (seen at 0x31).
+	 */
 	struct hx *hx = hx_new("adapter 0 funcs=i2c\ndevice 0 0x50\ndevice 0 0x51\n"
-			       "adapter 1 funcs=stub\ndevice 1 0x20\n");
-	char *args[] = {"-l", "0:0x50/ro:0x51,1:0x20@0x30/ro", NULL};
-	uint8_t p1 = 0x05, p2[2] = {0x00, 0x05}, p3[3] = {0x05, 0xee, 0xef}, r[4];
-	uint8_t wv[2] = {0x05, 0xee};
+			       "device 0 0x52\nadapter 1 funcs=stub\ndevice 1 0x20\n"
+			       "device 1 0x21\n");
+	char *args[] = {"-l", "0:0x50/ro:0x51:0x52@0x62/ro16,1:0x20@0x30/ro:0x21@0x31/ro16", NULL};
+	uint8_t p1 = 0x10, p2[2] = {0x00, 0x10}, w2[2] = {0x10, 0xaa}, w3[3] = {0x00, 0x10, 0xaa};
+	uint8_t r[4], r2[4];
 
 	hx_start(hx, 1, args);
 	free(shim_new(hx));
 
-	/* Allowed: zero-length, reads, a pointer write of 1 or 2 bytes then a read. */
+	/* /ro, I2C mode: reads, a zero-length read, [W 1][R n]; nothing else. */
 	{
-		struct vf_i2c_msg m[1] = {WR(0x50, NULL, 0)};
+		struct vf_i2c_msg m[1] = {RD(0x50, NULL, 0)};
 
 		xfer(hx->dev[0], m, 1, "O");
 	}
 	assert_int_equal(vf_i2c_read(hx->dev[0], 0x50, r, 4), 0);
-	assert_memory_equal(
-		r, ((uint8_t[]){REG0(0x50, 0), REG0(0x50, 1), REG0(0x50, 2), REG0(0x50, 3)}), 4);
 	assert_int_equal(vf_i2c_write_read(hx->dev[0], 0x50, &p1, 1, r, 2), 0);
-	assert_int_equal(r[0], REG0(0x50, 5));
-	assert_int_equal(r[1], REG0(0x50, 6));
-	/*
-	 * The 2-byte allowance is for 16-bit word addresses (24c32 and up). The
-	 * fake's pointer is 8-bit, so here {0x00, 0x05} points at 0 and stores
-	 * 0x05 there, as a real 8-bit-pointer chip would; the read starts at 1.
-	 */
-	assert_int_equal(vf_i2c_write_read(hx->dev[0], 0x50, p2, 2, r, 2), 0);
-	assert_int_equal(r[0], REG0(0x50, 1));
-	assert_int_equal(r[1], REG0(0x50, 2));
-	expect_shim(hx, "I2C_RDWR i2c-0 W0x50/0 -> ok\n"
+	assert_int_equal(r[0], REG0(0x50, 0x10));
+	assert_int_equal(r[1], REG0(0x50, 0x11));
+	{
+		uint8_t q = 0x20;
+		struct vf_i2c_msg m[4] = {WR(0x50, &p1, 1), RD(0x50, r, 1), WR(0x50, &q, 1),
+					  RD(0x50, r2, 0)};
+
+		xfer(hx->dev[0], m, 4, "OOOO");
+	}
+	expect_shim(hx, "I2C_SLAVE i2c-0 0x50 -> ok\n"
+			"I2C_RDWR i2c-0 R0x50/0 -> ok\n"
+			"I2C_SLAVE i2c-0 0x50 -> ok\n"
 			"I2C_RDWR i2c-0 R0x50/4 -> ok\n"
+			"I2C_SLAVE i2c-0 0x50 -> ok\n"
 			"I2C_RDWR i2c-0 W0x50/1 R0x50/2 -> ok\n"
-			"I2C_RDWR i2c-0 W0x50/2 R0x50/2 -> ok\n");
-
-	/* Refused without reaching the bus: any other write. */
-	assert_int_equal(vf_i2c_write(hx->dev[0], 0x50, wv, 2), -EIO);
-	assert_int_equal(vf_i2c_write(hx->dev[0], 0x50, &p1, 1), -EIO);
+			"I2C_SLAVE i2c-0 0x50 -> ok\n"
+			"I2C_RDWR i2c-0 W0x50/1 R0x50/1 W0x50/1 R0x50/0 -> ok\n");
+	/* The review's example: register 0x10 := 0xaa, then a read. It used to pass. */
 	{
-		struct vf_i2c_msg m[2] = {WR(0x50, p3, 3), RD(0x50, r, 1)};
+		struct vf_i2c_msg m[2] = {WR(0x50, w2, 2), RD(0x50, r, 1)};
 
-		xfer(hx->dev[0], m, 2, "EE");
+		refused(hx, m, 2);
 	}
 	{
-		/* A pointer write followed by a write, or by a read of another device. */
-		struct vf_i2c_msg m[2] = {WR(0x50, &p1, 1), WR(0x50, wv, 2)};
+		/* A zero-length write (SMBus quick write) and a lone pointer (send byte). */
+		struct vf_i2c_msg m[1] = {WR(0x50, NULL, 0)};
 
-		xfer(hx->dev[0], m, 2, "EE");
+		refused(hx, m, 1);
+		m[0] = (struct vf_i2c_msg)WR(0x50, &p1, 1);
+		refused(hx, m, 1);
+		m[0] = (struct vf_i2c_msg)WR(0x50, w2, 2);
+		refused(hx, m, 1);
+	}
+	{
+		/* A 2- or 3-byte "pointer" before a read; a pointer before a write. */
+		struct vf_i2c_msg m[2] = {WR(0x50, p2, 2), RD(0x50, r, 2)};
+
+		refused(hx, m, 2);
+		m[0] = (struct vf_i2c_msg)WR(0x50, w3, 3);
+		refused(hx, m, 2);
+		m[0] = (struct vf_i2c_msg)WR(0x50, &p1, 1);
+		m[1] = (struct vf_i2c_msg)WR(0x50, w2, 2);
+		refused(hx, m, 2);
+		/* ... or before a read of another device, even a writable one. */
 		m[1] = (struct vf_i2c_msg)RD(0x51, r, 1);
-		xfer(hx->dev[0], m, 2, "EE");
+		refused(hx, m, 2);
 	}
-	expect_shim(hx, "");
-	/* A read then a write: the read runs, the transfer stops at the write. */
 	{
-		struct vf_i2c_msg m[2] = {RD(0x50, r, 1), WR(0x50, wv, 2)};
+		/* A pointer, then the zero-length write that would end it. */
+		struct vf_i2c_msg m[3] = {WR(0x50, &p1, 1), WR(0x50, NULL, 0), RD(0x50, r, 1)};
 
-		xfer(hx->dev[0], m, 2, "OE");
+		refused(hx, m, 3);
 	}
-	expect_shim(hx, "I2C_RDWR i2c-0 R0x50/1 -> ok\n");
-	/* The registers were never written; the writable neighbour is. */
-	assert_int_equal(vf_i2c_write_read(hx->dev[0], 0x50, &p1, 1, r, 2), 0);
-	assert_int_equal(r[0], REG0(0x50, 5));
-	assert_int_equal(r[1], REG0(0x50, 6));
-	assert_int_equal(vf_i2c_write(hx->dev[0], 0x51, wv, 2), 0);
-	assert_int_equal(vf_i2c_write_read(hx->dev[0], 0x51, &p1, 1, r, 1), 0);
-	assert_int_equal(r[0], 0xee);
-	expect_shim(hx, "I2C_RDWR i2c-0 W0x50/1 R0x50/2 -> ok\n"
-			"I2C_RDWR i2c-0 W0x51/2 -> ok\n"
-			"I2C_RDWR i2c-0 W0x51/1 R0x51/1 -> ok\n");
+	/* Like a NACK on a wire: what comes before the refused write runs, it does not. */
+	{
+		struct vf_i2c_msg m[3] = {WR(0x50, &p1, 1), RD(0x50, r, 1), WR(0x50, w2, 2)};
 
-	/* The same policy on an SMBus adapter. */
-	assert_int_equal(vf_i2c_write(hx->dev[0], 0x30, wv, 2), -EIO);
-	assert_int_equal(vf_i2c_write(hx->dev[0], 0x30, p3, 3), -EIO);
-	expect_shim(hx, "");
+		xfer(hx->dev[0], m, 3, "OOE");
+	}
+	expect_shim(hx, "I2C_SLAVE i2c-0 0x50 -> ok\n"
+			"I2C_RDWR i2c-0 W0x50/1 R0x50/1 -> ok\n");
+	/* A group mixing the writable and the read-only device is one I2C_RDWR. */
+	{
+		struct vf_i2c_msg m[4] = {WR(0x51, w2, 2), WR(0x50, &p1, 1), RD(0x50, r, 1),
+					  RD(0x51, r2, 1)};
+
+		xfer(hx->dev[0], m, 4, "OOOO");
+		assert_int_equal(r[0], REG0(0x50, 0x10));
+		assert_int_equal(r2[0], REG0(0x51, 0x11));
+	}
+	expect_shim(hx, "I2C_SLAVE i2c-0 0x51 -> ok\n"
+			"I2C_SLAVE i2c-0 0x50 -> ok\n"
+			"I2C_RDWR i2c-0 W0x51/2 W0x50/1 R0x50/1 R0x51/1 -> ok\n");
+	/* Nothing was ever written to 0x50; 0x51 took its write. */
+	read_regs(hx->dev[0], 0x50, 0x10, r, 2);
+	assert_int_equal(r[0], REG0(0x50, 0x10));
+	assert_int_equal(r[1], REG0(0x50, 0x11));
+	read_regs(hx->dev[0], 0x51, 0x10, r, 1);
+	assert_int_equal(r[0], 0xaa);
+	read_regs(hx->dev[0], 0x50, 0x00, r, 1);
+	assert_int_equal(r[0], REG0(0x50, 0x00));
+	free(shim_new(hx));
+
+	/* /ro16, I2C mode: [W 2][R n] and reads only. */
+	{
+		struct vf_i2c_msg m[2] = {WR(0x62, p2, 2), RD(0x62, r, 2)};
+
+		/* The fake's pointer is 8-bit: {0x00, 0x10} stores 0x10 at 0, reads from 1. */
+		xfer(hx->dev[0], m, 2, "OO");
+		m[0] = (struct vf_i2c_msg)RD(0x62, r, 1);
+		xfer(hx->dev[0], m, 1, "O");
+		m[0] = (struct vf_i2c_msg)RD(0x62, NULL, 0);
+		xfer(hx->dev[0], m, 1, "O");
+	}
+	expect_shim(hx, "I2C_SLAVE i2c-0 0x52 -> ok\n"
+			"I2C_RDWR i2c-0 W0x52/2 R0x52/2 -> ok\n"
+			"I2C_SLAVE i2c-0 0x52 -> ok\n"
+			"I2C_RDWR i2c-0 R0x52/1 -> ok\n"
+			"I2C_SLAVE i2c-0 0x52 -> ok\n"
+			"I2C_RDWR i2c-0 R0x52/0 -> ok\n");
+	{
+		/* Address + data: a 24c32 byte write followed by a read. It used to pass. */
+		struct vf_i2c_msg m[2] = {WR(0x62, w3, 3), RD(0x62, r, 1)};
+
+		refused(hx, m, 2);
+		m[0] = (struct vf_i2c_msg)WR(0x62, &p1, 1);
+		refused(hx, m, 2);
+		m[0] = (struct vf_i2c_msg)WR(0x62, p2, 2);
+		refused(hx, m, 1);
+		m[0] = (struct vf_i2c_msg)WR(0x62, NULL, 0);
+		refused(hx, m, 1);
+		m[0] = (struct vf_i2c_msg)WR(0x62, p2, 2);
+		m[1] = (struct vf_i2c_msg)WR(0x62, w2, 2);
+		refused(hx, m, 2);
+	}
+
+	/* SMBus mode: /ro gets only SMBus reads, quick write included in the refusals. */
+	{
+		struct vf_i2c_msg m[1] = {WR(0x30, NULL, 0)};
+
+		refused(hx, m, 1);
+		m[0] = (struct vf_i2c_msg)WR(0x30, &p1, 1);
+		refused(hx, m, 1);
+		m[0] = (struct vf_i2c_msg)WR(0x30, w2, 2);
+		refused(hx, m, 1);
+		m[0] = (struct vf_i2c_msg)WR(0x30, w3, 3);
+		refused(hx, m, 1);
+		m[0] = (struct vf_i2c_msg)RD(0x30, NULL, 0);
+		xfer(hx->dev[0], m, 1, "O");
+	}
 	assert_int_equal(vf_i2c_write_read(hx->dev[0], 0x30, &p1, 1, r, 1), 0);
-	assert_int_equal(r[0], REG0(0x20, 5));
+	assert_int_equal(r[0], REG0(0x20, 0x10));
+	assert_int_equal(vf_i2c_write_read(hx->dev[0], 0x30, &p1, 1, r, 2), 0);
+	assert_int_equal(vf_i2c_read(hx->dev[0], 0x30, r, 1), 0);
 	expect_shim(hx, "I2C_SLAVE i2c-1 0x20 -> ok\n"
-			"I2C_SMBUS i2c-1 0x20 R BYTE_DATA cmd=0x05 -> ok\n");
+			"I2C_SMBUS i2c-1 0x20 R QUICK cmd=0x00 -> ok\n"
+			"I2C_SLAVE i2c-1 0x20 -> ok\n"
+			"I2C_SMBUS i2c-1 0x20 R BYTE_DATA cmd=0x10 -> ok\n"
+			"I2C_SLAVE i2c-1 0x20 -> ok\n"
+			"I2C_SMBUS i2c-1 0x20 R WORD_DATA cmd=0x10 -> ok\n"
+			"I2C_SLAVE i2c-1 0x20 -> ok\n"
+			"I2C_SMBUS i2c-1 0x20 R BYTE cmd=0x00 -> ok\n");
+	/*
+	 * /ro16 on SMBus: [W 2][R n] has no SMBus equivalent (ERR, no ioctl), so
+	 * such a device can only be read from its current address; writes are
+	 * refused as on I2C.
+	 */
+	{
+		struct vf_i2c_msg m[2] = {WR(0x31, p2, 2), RD(0x31, r, 1)};
+
+		refused(hx, m, 2);
+		m[0] = (struct vf_i2c_msg)WR(0x31, &p1, 1);
+		refused(hx, m, 2);
+		m[0] = (struct vf_i2c_msg)WR(0x31, NULL, 0);
+		refused(hx, m, 1);
+		m[0] = (struct vf_i2c_msg)WR(0x31, w3, 3);
+		refused(hx, m, 1);
+	}
+	assert_int_equal(vf_i2c_read(hx->dev[0], 0x31, r, 1), 0);
+	assert_int_equal(r[0], REG0(0x21, 0x00));
+	expect_shim(hx, "I2C_SLAVE i2c-1 0x21 -> ok\n"
+			"I2C_SMBUS i2c-1 0x21 R BYTE cmd=0x00 -> ok\n");
+	/* The SMBus devices were never written either. */
+	assert_int_equal(vf_i2c_write_read(hx->dev[0], 0x30, &p1, 1, r, 1), 0);
+	assert_int_equal(r[0], REG0(0x20, 0x10));
+	assert_int_equal(vf_i2c_write_read(hx->dev[0], 0x30, (uint8_t[]){0x00}, 1, r, 1), 0);
+	assert_int_equal(r[0], REG0(0x20, 0x00));
+	free(shim_new(hx));
+	assert_true(daemon_alive(hx->d));
+	hx_finish(hx);
+}
+
+/* ---- a kernel driver binding after start-up ---------------------------- */
+
+static void test_driver_bound_later_gets_no_guest_traffic(void **state)
+{
+	/* at24 binds to i2c-0 0x50 after the 2nd transfer, lm75 to i2c-1 0x20 after the 1st. */
+	struct hx *hx = hx_new("adapter 0 funcs=i2c\ndevice 0 0x50\ndevice 0 0x51\n"
+			       "bind 0 0x50 at24 after=2\n"
+			       "adapter 1 funcs=stub\ndevice 1 0x20\ndevice 1 0x21\n"
+			       "bind 1 0x20 lm75 after=1\n");
+	char *args[] = {"-l", "0:0x50:0x51,1:0x20:0x21", NULL};
+	uint8_t w2[2] = {0x10, 0xaa}, r[2];
+	char *dlog;
+
+	hx_start(hx, 1, args);
+	free(shim_new(hx));
+	free(daemon_new_log(hx));
+
+	/* I2C mode: every I2C_RDWR is preceded by an I2C_SLAVE claim of its addresses. */
+	read_regs(hx->dev[0], 0x50, 0x10, r, 1);
+	expect_shim(hx, "I2C_SLAVE i2c-0 0x50 -> ok\n"
+			"I2C_RDWR i2c-0 W0x50/1 R0x50/1 -> ok\n");
+	read_regs(hx->dev[0], 0x50, 0x11, r, 1);
+	expect_shim(hx, "I2C_SLAVE i2c-0 0x50 -> ok\n"
+			"I2C_RDWR i2c-0 W0x50/1 R0x50/1 -> ok\n"
+			"driver at24 binds to i2c-0 0x50\n");
+	/* at24 has it now: reads and writes fail, and not one byte reaches the device. */
+	for (unsigned i = 0; i < 5; i++) {
+		struct vf_i2c_msg m[2] = {WR(0x50, w2, 1), RD(0x50, r, 1)};
+
+		xfer(hx->dev[0], m, 2, "EE");
+		m[0] = (struct vf_i2c_msg)WR(0x50, w2, 2);
+		xfer(hx->dev[0], m, 1, "E");
+	}
+	{
+		char want[512] = "";
+
+		for (unsigned i = 0; i < 10; i++)
+			strcat(want, "I2C_SLAVE i2c-0 0x50 -> EBUSY\n");
+		expect_shim(hx, want);
+	}
+	/* A group to both devices fails as a whole; 0x51 alone still works. */
+	{
+		struct vf_i2c_msg m[4] = {WR(0x51, w2, 1), RD(0x51, r, 1), WR(0x50, w2, 1),
+					  RD(0x50, r + 1, 1)};
+
+		xfer(hx->dev[0], m, 4, "EEEE");
+	}
+	expect_shim(hx, "I2C_SLAVE i2c-0 0x51 -> ok\n"
+			"I2C_SLAVE i2c-0 0x50 -> EBUSY\n");
+	assert_int_equal(vf_i2c_write(hx->dev[0], 0x51, w2, 2), 0);
+	expect_shim(hx, "I2C_SLAVE i2c-0 0x51 -> ok\n"
+			"I2C_RDWR i2c-0 W0x51/2 -> ok\n");
+
+	/* SMBus mode did this already; the same outcome. */
+	read_regs(hx->dev[0], 0x20, 0x10, r, 1);
+	assert_int_equal(vf_i2c_write(hx->dev[0], 0x20, w2, 2), -EIO);
+	read_regs(hx->dev[0], 0x21, 0x10, r, 1);
+	expect_shim(hx, "I2C_SLAVE i2c-1 0x20 -> ok\n"
+			"I2C_SMBUS i2c-1 0x20 R BYTE_DATA cmd=0x10 -> ok\n"
+			"driver lm75 binds to i2c-1 0x20\n"
+			"I2C_SLAVE i2c-1 0x20 -> EBUSY\n"
+			"I2C_SLAVE i2c-1 0x21 -> ok\n"
+			"I2C_SMBUS i2c-1 0x21 R BYTE_DATA cmd=0x10 -> ok\n");
+
+	/* One warning per adapter per second, naming the address; never a forced claim. */
+	dlog = daemon_new_log(hx);
+	if (count_lines_with(dlog, "i2c-0: 0x50 is now in use by a host kernel driver") != 1 ||
+	    count_lines_with(dlog, "i2c-1: 0x20 is now in use by a host kernel driver") != 1 ||
+	    !strstr(dlog, "/sys/bus/i2c/devices/0-0050/driver"))
+		fail_msg("expected one warning per adapter, got:\n%s", dlog);
+	free(dlog);
+	assert_true(daemon_alive(hx->d));
 	hx_finish(hx);
 }
 
@@ -896,8 +1113,10 @@ static void expect_shim_read(struct hx *hx, unsigned nr, uint8_t addr, const cha
 	char want[256];
 
 	if (nr == 0)
-		snprintf(want, sizeof(want), "I2C_RDWR i2c-0 W0x%02x/1 R0x%02x/2 -> %s\n", addr,
-			 addr, result);
+		snprintf(want, sizeof(want),
+			 "I2C_SLAVE i2c-0 0x%02x -> ok\n"
+			 "I2C_RDWR i2c-0 W0x%02x/1 R0x%02x/2 -> %s\n",
+			 addr, addr, addr, result);
 	else
 		snprintf(want, sizeof(want),
 			 "I2C_SLAVE i2c-1 0x%02x -> ok\n"
@@ -974,8 +1193,11 @@ static void test_adapter_disappears(void **state)
 	read_regs(hx->dev[0], 0x50, 0x01, r, 1);
 	read_regs(hx->dev[0], 0x50, 0x02, r, 1);
 	assert_int_equal(vf_i2c_write_read(hx->dev[0], 0x50, (uint8_t[]){3}, 1, r, 1), -EIO);
-	expect_shim(hx, "I2C_RDWR i2c-0 W0x50/1 R0x50/1 -> ok\n"
+	expect_shim(hx, "I2C_SLAVE i2c-0 0x50 -> ok\n"
 			"I2C_RDWR i2c-0 W0x50/1 R0x50/1 -> ok\n"
+			"I2C_SLAVE i2c-0 0x50 -> ok\n"
+			"I2C_RDWR i2c-0 W0x50/1 R0x50/1 -> ok\n"
+			"I2C_SLAVE i2c-0 0x50 -> ok\n"
 			"I2C_RDWR i2c-0 W0x50/1 R0x50/1 -> ENODEV\n");
 
 	/* From now on every request to it fails at once; the other adapter works. */
@@ -1118,6 +1340,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_i2c_mode_zero_length_falls_back_to_quick, teardown),
 		cmocka_unit_test_teardown(test_devices_of_several_adapters_on_one_bus, teardown),
 		cmocka_unit_test_teardown(test_read_only_devices, teardown),
+		cmocka_unit_test_teardown(test_driver_bound_later_gets_no_guest_traffic, teardown),
 		cmocka_unit_test_teardown(test_smbus_translation, teardown),
 		cmocka_unit_test_teardown(test_injected_bus_errors, teardown),
 		cmocka_unit_test_teardown(test_adapter_disappears, teardown),

@@ -38,8 +38,10 @@ struct fake_dev {
 	uint8_t ptr;
 	int fail_errno;
 	unsigned fail_skip;
-	int fail_count; /* transfers left to fail; -1 = forever */
-	unsigned delay_ms; /* each transfer to it takes this long (outside the fake's lock) */
+	int fail_count;	      /* transfers left to fail; -1 = forever */
+	unsigned delay_ms;    /* each transfer to it takes this long (outside the fake's lock) */
+	char bind_driver[64]; /* "bind": a driver that binds later ... */
+	unsigned long bind_after; /* ... once the adapter has run this many transfers; 0 = none */
 };
 
 /* Set by a transfer to a slow device; slept off by ioctl() once the lock is released. */
@@ -85,6 +87,7 @@ static DIR *(*real_opendir)(const char *);
 int fake_i2cdev_load(const char *text);
 char *fake_i2cdev_log(void);
 int fake_i2cdev_reg(unsigned nr, unsigned addr, unsigned reg);
+int fake_i2cdev_set_driver(unsigned nr, unsigned addr, const char *driver);
 
 static void resolve_real(void)
 {
@@ -250,6 +253,8 @@ static int materialize(void)
 		for (unsigned addr = 0; addr < N_ADDRS; addr++) {
 			struct fake_dev *d = &a->dev[addr];
 
+			const char *drv = d->driver[0] ? d->driver : d->bind_driver;
+
 			if (!d->client)
 				continue;
 			snprintf(path, sizeof(path), "%s/bus/i2c/devices/%u-%04x", sysfs_dir, a->nr,
@@ -257,16 +262,15 @@ static int materialize(void)
 			ret = mkdir_p(path);
 			if (ret < 0)
 				return ret;
-			if (!d->driver[0])
+			if (!drv[0])
 				continue;
-			snprintf(path, sizeof(path), "%s/bus/i2c/drivers/%s", sysfs_dir, d->driver);
+			snprintf(path, sizeof(path), "%s/bus/i2c/drivers/%s", sysfs_dir, drv);
 			ret = mkdir_p(path);
 			if (ret < 0)
 				return ret;
 			snprintf(path, sizeof(path), "%s/bus/i2c/devices/%u-%04x/driver", sysfs_dir,
 				 a->nr, addr);
-			snprintf(target, sizeof(target), "../../../../bus/i2c/drivers/%s",
-				 d->driver);
+			snprintf(target, sizeof(target), "../../../../bus/i2c/drivers/%s", drv);
 			if (symlink(target, path) < 0 && errno != EEXIST)
 				return -errno;
 		}
@@ -435,6 +439,17 @@ static int config_line(char *line)
 		d->delay_ms = (unsigned)v2;
 		return 0;
 	}
+	if (!strcmp(w[0], "bind")) {
+		struct fake_dev *d = config_dev(w, n);
+
+		if (!d || n != 5 || !w[3][0] || strncmp(w[4], "after=", 6) ||
+		    !parse_num(w[4] + 6, ULONG_MAX, &v2) || v2 == 0)
+			return -EINVAL;
+		snprintf(d->bind_driver, sizeof(d->bind_driver), "%s", w[3]);
+		d->bind_after = v2;
+		d->client = true;
+		return 0;
+	}
 	if (!strcmp(w[0], "fail")) {
 		struct fake_dev *d = config_dev(w, n);
 
@@ -552,6 +567,26 @@ __attribute__((visibility("default"))) int fake_i2cdev_reg(unsigned nr, unsigned
 		v = a->dev[addr].regs[reg];
 	pthread_mutex_unlock(&fake_lock);
 	return v;
+}
+
+__attribute__((visibility("default"))) int fake_i2cdev_set_driver(unsigned nr, unsigned addr,
+								  const char *driver)
+{
+	struct fake_adapter *a;
+	int ret = -ENOENT;
+
+	fake_init();
+	pthread_mutex_lock(&fake_lock);
+	a = find_adapter(nr);
+	if (a && addr < N_ADDRS) {
+		snprintf(a->dev[addr].driver, sizeof(a->dev[addr].driver), "%s",
+			 driver ? driver : "");
+		fake_log("driver %s %s i2c-%u 0x%02x", driver ? driver : "-",
+			 driver ? "binds to" : "unbound from", nr, addr);
+		ret = 0;
+	}
+	pthread_mutex_unlock(&fake_lock);
+	return ret;
 }
 
 /* ---- paths --------------------------------------------------------------- */
@@ -731,6 +766,20 @@ static void dev_read(struct fake_dev *d, uint8_t *buf, unsigned len)
 		buf[i] = d->regs[d->ptr++];
 }
 
+/* After a transfer is logged: binds the drivers whose time has come (seen by the next I2C_SLAVE). */
+static void bind_due_drivers(struct fake_adapter *a)
+{
+	for (unsigned addr = 0; addr < N_ADDRS; addr++) {
+		struct fake_dev *d = &a->dev[addr];
+
+		if (!d->bind_after || a->xfers < d->bind_after || a->gone)
+			continue;
+		memcpy(d->driver, d->bind_driver, sizeof(d->driver));
+		d->bind_after = 0;
+		fake_log("driver %s binds to i2c-%u 0x%02x", d->driver, a->nr, addr);
+	}
+}
+
 /* Counts a transfer; makes the adapter disappear when its time has come. */
 static bool count_xfer_gone(struct fake_adapter *a)
 {
@@ -814,6 +863,7 @@ static int fake_rdwr(struct fake_adapter *a, struct i2c_rdwr_ioctl_data *arg)
 			dev_write(&a->dev[m->addr], m->buf, m->len);
 	}
 	fake_log("I2C_RDWR i2c-%u%s -> %s", a->nr, desc, err_name(e));
+	bind_due_drivers(a);
 	return e ? -e : (int)arg->nmsgs;
 }
 
@@ -942,6 +992,7 @@ static int fake_smbus(struct fake_adapter *a, struct fake_fd *f, struct i2c_smbu
 		e = smbus_exec(&a->dev[f->addr], arg);
 	fake_log("I2C_SMBUS i2c-%u 0x%02x %c %s cmd=0x%02x -> %s", a->nr, f->addr, read ? 'R' : 'W',
 		 smbus_size_name(arg->size), arg->command, err_name(e));
+	bind_due_drivers(a);
 	return -e;
 }
 

@@ -32,6 +32,10 @@
  *   device NR ADDR [busy=DRIVER] [client]   (client: unbound sysfs client)
  *   reg NR ADDR START BYTE...               preset registers (bytes in hex)
  *   delay NR ADDR MS     every transfer to ADDR takes MS milliseconds (slow device)
+ *   bind NR ADDR DRIVER after=K   a kernel driver binds to ADDR once K >= 1
+ *                       transfers (I2C_RDWR, I2C_SMBUS) have run on adapter NR:
+ *                       I2C_SLAVE to ADDR gives EBUSY from then on (its sysfs
+ *                       driver link exists from the start)
  *   fail NR ADDR ERRNAME [skip=K] [count=C] fail C (default 1, 0 = forever)
  *                       transfers to ADDR after letting K pass; ERRNAME is
  *                       ENXIO, EREMOTEIO, EIO, ETIMEDOUT, EAGAIN or ENODEV
@@ -43,6 +47,8 @@
  *   I2C_SLAVE_FORCE i2c-N 0x50 -> ok
  *   I2C_RDWR i2c-N W0x50/1 R0x50/4 -> ok | ENXIO ...
  *   I2C_SMBUS i2c-N 0x50 W BYTE_DATA cmd=0x10 -> ok
+ *   driver at24 binds to i2c-N 0x50     (bind, or fake_i2cdev_set_driver)
+ *   driver - unbound from i2c-N 0x50    (fake_i2cdev_set_driver with NULL)
  *
  * In-process control: the test is run with the library preloaded and finds
  * these with dlsym(RTLD_DEFAULT, ...); see fake_i2cdev_bind() below.
@@ -59,11 +65,14 @@ typedef int fake_i2cdev_load_fn(const char *text);
 typedef char *fake_i2cdev_log_fn(void);
 /* Register reg of the device at addr on adapter nr, or -1 if there is none. */
 typedef int fake_i2cdev_reg_fn(unsigned nr, unsigned addr, unsigned reg);
+/* Binds a kernel driver to addr on adapter nr now (NULL: unbinds). 0 or -ENOENT. */
+typedef int fake_i2cdev_set_driver_fn(unsigned nr, unsigned addr, const char *driver);
 
 struct fake_i2cdev {
 	fake_i2cdev_load_fn *load;
 	fake_i2cdev_log_fn *log;
 	fake_i2cdev_reg_fn *reg;
+	fake_i2cdev_set_driver_fn *set_driver;
 };
 
 /* Fills *f from the preloaded library; false if it is not preloaded. */
@@ -72,7 +81,8 @@ static inline bool fake_i2cdev_bind(struct fake_i2cdev *f)
 	f->load = (fake_i2cdev_load_fn *)dlsym(RTLD_DEFAULT, "fake_i2cdev_load");
 	f->log = (fake_i2cdev_log_fn *)dlsym(RTLD_DEFAULT, "fake_i2cdev_log");
 	f->reg = (fake_i2cdev_reg_fn *)dlsym(RTLD_DEFAULT, "fake_i2cdev_reg");
-	return f->load && f->log && f->reg;
+	f->set_driver = (fake_i2cdev_set_driver_fn *)dlsym(RTLD_DEFAULT, "fake_i2cdev_set_driver");
+	return f->load && f->log && f->reg && f->set_driver;
 }
 
 #endif

@@ -90,7 +90,11 @@ static char *render(const struct vi2c_config *cfg)
 			fprintf(f, " (name set!)");
 		for (size_t j = 0; j < a->n_addrs; j++)
 			fprintf(f, " 0x%02x@0x%02x%s", a->addrs[j].host_addr,
-				a->addrs[j].guest_addr, a->addrs[j].read_only ? "/ro" : "");
+				a->addrs[j].guest_addr,
+				a->addrs[j].access == CFG_ACCESS_RO	? "/ro"
+				: a->addrs[j].access == CFG_ACCESS_RO16 ? "/ro16"
+				: a->addrs[j].access == CFG_ACCESS_RW	? ""
+									: "/?");
 	}
 	for (size_t i = 0; i < cfg->n_emuls; i++) {
 		const struct cfg_emul *e = &cfg->emuls[i];
@@ -129,6 +133,10 @@ static const struct good_case good_cases[] = {
 	{"guest and ro combos",
 	 ARGV("-s", "/tmp/s", "-l", "1:0x50@0x60/ro:0x51/ro:0x52@0x10:83@84"),
 	 "s=/tmp/s c=1 v=0; i2c-1: 0x50@0x60/ro 0x51@0x51/ro 0x52@0x10 0x53@0x54"},
+	{"ro16 and ro side by side",
+	 ARGV("-s", "/tmp/s", "-l", "1:0x50/ro16:0x51@0x61/ro:0x52@0x62/ro16,2:0x50@0x10/ro16"),
+	 "s=/tmp/s c=1 v=0; i2c-1: 0x50@0x50/ro16 0x51@0x61/ro 0x52@0x62/ro16; "
+	 "i2c-2: 0x50@0x10/ro16"},
 	{"same host addr, other adapter, remapped",
 	 ARGV("-s", "/tmp/s", "-l", "1:0x50,2:0x50@0x51"),
 	 "s=/tmp/s c=1 v=0; i2c-1: 0x50@0x50; i2c-2: 0x50@0x51"},
@@ -287,13 +295,29 @@ static const struct bad_case bad_cases[] = {
 	{"adapter number overflow", ARGV("-s", "/s", "-l", "99999999999:0x50"),
 	 "invalid adapter number '99999999999' in --device-list '99999999999:0x50'"},
 	{"bad flag /rw", ARGV("-s", "/s", "-l", "1:0x50/rw"),
-	 "invalid flag '/rw' in --device-list '1:0x50/rw': only '/ro' is supported"},
+	 "invalid flag '/rw' in --device-list '1:0x50/rw': only '/ro' and '/ro16' are supported"},
 	{"flag twice", ARGV("-s", "/s", "-l", "1:0x50/ro/ro"),
-	 "invalid flag '/ro/ro' in --device-list '1:0x50/ro/ro': only '/ro' is supported"},
+	 "invalid flag '/ro/ro' in --device-list '1:0x50/ro/ro': only '/ro' and '/ro16' are "
+	 "supported"},
 	{"empty flag", ARGV("-s", "/s", "-l", "1:0x50/"),
-	 "invalid flag '/' in --device-list '1:0x50/': only '/ro' is supported"},
+	 "invalid flag '/' in --device-list '1:0x50/': only '/ro' and '/ro16' are supported"},
+	{"ro8", ARGV("-s", "/s", "-l", "1:0x50/ro8"),
+	 "invalid flag '/ro8' in --device-list '1:0x50/ro8': only '/ro' and '/ro16' are "
+	 "supported"},
+	{"ro16 with a suffix", ARGV("-s", "/s", "-l", "1:0x50/ro16x"),
+	 "invalid flag '/ro16x' in --device-list '1:0x50/ro16x': only '/ro' and '/ro16' are "
+	 "supported"},
+	{"ro then ro16", ARGV("-s", "/s", "-l", "1:0x50/ro/ro16"),
+	 "invalid flag '/ro/ro16' in --device-list '1:0x50/ro/ro16': only '/ro' and '/ro16' "
+	 "are supported"},
+	{"upper-case RO16", ARGV("-s", "/s", "-l", "1:0x50/RO16"),
+	 "invalid flag '/RO16' in --device-list '1:0x50/RO16': only '/ro' and '/ro16' are "
+	 "supported"},
+	{"only ro16", ARGV("-s", "/s", "-l", "1:/ro16"),
+	 "missing host address in '/ro16' in --device-list '1:/ro16'"},
 	{"flag before guest", ARGV("-s", "/s", "-l", "1:0x50/ro@0x60"),
-	 "invalid flag '/ro@0x60' in --device-list '1:0x50/ro@0x60': only '/ro' is supported"},
+	 "invalid flag '/ro@0x60' in --device-list '1:0x50/ro@0x60': only '/ro' and '/ro16' are "
+	 "supported"},
 	{"empty guest address", ARGV("-s", "/s", "-l", "1:0x50@"),
 	 "missing guest address after '@' in '0x50@' in --device-list '1:0x50@'"},
 	{"empty guest address with ro", ARGV("-s", "/s", "-l", "1:0x50@/ro"),
@@ -504,7 +528,7 @@ static void test_help(void **state)
 		assert_true(*line != '\n' && *line != '\0');
 	}
 	assert_non_null(strstr(text, "1..1024"));
-	assert_non_null(strstr(text, "HOSTADDR[@GUESTADDR][/ro]"));
+	assert_non_null(strstr(text, "HOSTADDR[@GUESTADDR][/ro|/ro16]"));
 	assert_non_null(strstr(text, "24c02|24c32|24c256 [file=PATH], lm75 [temp=DEGC], stub"));
 
 	text2 = parse_capture(long_h, &res, &cfg);

@@ -4,7 +4,9 @@
  * by the fake_i2cdev LD_PRELOAD library (tests/shim): open and mode choice,
  * claims (driver-bound EBUSY, OFD lock conflicts), name resolution, I2C_RDWR
  * limits and zero-length fallback, SMBus translation on the wire, faults
- * and a disappearing adapter, and the per-adapter lock under two threads.
+ * and a disappearing adapter, the per-adapter lock under two threads, a
+ * driver binding after start-up, and the /ro, /ro16 policy of i2c_bus on
+ * both kinds of adapter.
  * Needs the fake preloaded (CTest sets LD_PRELOAD); fails loudly otherwise.
  */
 #include <stdarg.h>
@@ -27,6 +29,7 @@
 
 #include "config.h"
 #include "../shim/fake_i2cdev.h"
+#include "i2c_bus.h"
 #include "i2c_host.h"
 
 static struct fake_i2cdev fake;
@@ -537,6 +540,182 @@ static void test_adapter_gone(void **state)
 	i2c_host_close(other);
 }
 
+static void test_i2c_claims_before_each_transfer(void **state)
+{
+	struct env *e = *state;
+	struct i2c_host_adapter *ad = open_ok(e, 1);
+	uint8_t p[2] = {0x10, 0x20}, w[2] = {0x10, 0xcc}, r[2];
+	struct i2c_msg_buf m[4] = {msg(0x50, false, &p[0], 1), msg(0x50, true, &r[0], 1),
+				   msg(0x52, false, &p[1], 1), msg(0x52, true, &r[1], 1)};
+	struct i2c_msg_buf wr = msg(0x52, false, w, 2);
+	int rdwr;
+
+	claim_ok(e, ad, 0x50);
+	claim_ok(e, ad, 0x52);
+	/* Each address once, in order of appearance, then the one I2C_RDWR. */
+	assert_int_equal(i2c_host_transfer(ad, m, 4), 4);
+	expect_log("I2C_SLAVE i2c-1 0x50 -> ok\nI2C_SLAVE i2c-1 0x52 -> ok\n"
+		   "I2C_RDWR i2c-1 W0x50/1 R0x50/1 W0x52/1 R0x52/1 -> ok\n");
+
+	/* A driver binds to 0x52: nothing is sent to it, nor in a group that includes it. */
+	assert_int_equal(fake.set_driver(1, 0x52, "at24"), 0);
+	rdwr = log_count("I2C_RDWR");
+	assert_int_equal(i2c_host_transfer(ad, &wr, 1), 0);
+	assert_int_equal(i2c_host_transfer(ad, m, 4), 0);
+	assert_int_equal(log_count("I2C_RDWR"), rdwr);
+	assert_int_equal(log_count("I2C_SLAVE i2c-1 0x52 -> EBUSY"), 2);
+	assert_int_equal(fake.reg(1, 0x52, 0x10), (0x52 + 0x10) & 0xff);
+	assert_false(i2c_host_gone(ad));
+	/* The other device keeps working. */
+	assert_int_equal(i2c_host_transfer(ad, m, 2), 2);
+	assert_int_equal(log_count("I2C_RDWR"), rdwr + 1);
+
+	/* Unbound again: the guest gets the device back. */
+	assert_int_equal(fake.set_driver(1, 0x52, NULL), 0);
+	assert_int_equal(i2c_host_transfer(ad, &wr, 1), 1);
+	assert_int_equal(fake.reg(1, 0x52, 0x10), 0xcc);
+	assert_int_equal(log_count("I2C_SLAVE_FORCE"), 0);
+	i2c_host_close(ad);
+}
+
+/* ---- /ro and /ro16 through the bus ------------------------------------------ */
+
+struct ro_case {
+	const char *shape;
+	enum cfg_access access;
+	unsigned n;
+	struct {
+		bool read;
+		uint16_t len;
+		bool other; /* to the writable device at guest address 0x11 */
+	} m[3];
+	unsigned done_i2c;   /* messages that complete on the I2C adapter */
+	unsigned done_smbus; /* and on the SMBus adapter */
+};
+
+#define W(l)                                                                                       \
+	{                                                                                          \
+		false, l, false                                                                    \
+	}
+#define R(l)                                                                                       \
+	{                                                                                          \
+		true, l, false                                                                     \
+	}
+#define RO(l)                                                                                      \
+	{                                                                                          \
+		true, l, true                                                                      \
+	}
+
+static const struct ro_case ro_cases[] = {
+	{"[R 0]", CFG_ACCESS_RO, 1, {R(0)}, 1, 1},
+	{"[R 1]", CFG_ACCESS_RO, 1, {R(1)}, 1, 1},
+	{"[R 4]", CFG_ACCESS_RO, 1, {R(4)}, 1, 0}, /* no SMBus equivalent */
+	{"[W 1][R 1]", CFG_ACCESS_RO, 2, {W(1), R(1)}, 2, 2},
+	{"[W 1][R 2]", CFG_ACCESS_RO, 2, {W(1), R(2)}, 2, 2},
+	{"[W 1][R 32]", CFG_ACCESS_RO, 2, {W(1), R(32)}, 2, 2},
+	{"[W 1][R 0]", CFG_ACCESS_RO, 2, {W(1), R(0)}, 2, 0},
+	{"[W 1][R 1][R 1]", CFG_ACCESS_RO, 3, {W(1), R(1), R(1)}, 3, 0},
+	{"[W 0]", CFG_ACCESS_RO, 1, {W(0)}, 0, 0},
+	{"[W 1]", CFG_ACCESS_RO, 1, {W(1)}, 0, 0},
+	{"[W 2]", CFG_ACCESS_RO, 1, {W(2)}, 0, 0},
+	{"[W 3]", CFG_ACCESS_RO, 1, {W(3)}, 0, 0},
+	{"[W 2][R 1]", CFG_ACCESS_RO, 2, {W(2), R(1)}, 0, 0},
+	{"[W 3][R 2]", CFG_ACCESS_RO, 2, {W(3), R(2)}, 0, 0}, /* SMBus process call */
+	{"[W 0][R 1]", CFG_ACCESS_RO, 2, {W(0), R(1)}, 0, 0},
+	{"[W 1][W 1][R 1]", CFG_ACCESS_RO, 3, {W(1), W(1), R(1)}, 0, 0},
+	{"[W 1][R 1 other]", CFG_ACCESS_RO, 2, {W(1), RO(1)}, 0, 0},
+	{"[R 1][W 2]", CFG_ACCESS_RO, 2, {R(1), W(2)}, 1, 1}, /* the read runs, like a NACK */
+	{"[W 1][R 1][W 1]", CFG_ACCESS_RO, 3, {W(1), R(1), W(1)}, 2, 2},
+	{"[R 0]", CFG_ACCESS_RO16, 1, {R(0)}, 1, 1},
+	{"[R 1]", CFG_ACCESS_RO16, 1, {R(1)}, 1, 1},
+	{"[W 2][R 1]", CFG_ACCESS_RO16, 2, {W(2), R(1)}, 2, 0},
+	{"[W 2][R 8]", CFG_ACCESS_RO16, 2, {W(2), R(8)}, 2, 0},
+	{"[W 1][R 1]", CFG_ACCESS_RO16, 2, {W(1), R(1)}, 0, 0},
+	{"[W 3][R 1]", CFG_ACCESS_RO16, 2, {W(3), R(1)}, 0, 0},
+	{"[W 3][R 2]", CFG_ACCESS_RO16, 2, {W(3), R(2)}, 0, 0},
+	{"[W 0]", CFG_ACCESS_RO16, 1, {W(0)}, 0, 0},
+	{"[W 2]", CFG_ACCESS_RO16, 1, {W(2)}, 0, 0},
+	{"[W 2][W 1][R 1]", CFG_ACCESS_RO16, 3, {W(2), W(1), R(1)}, 0, 0},
+	{"[W 2][R 1 other]", CFG_ACCESS_RO16, 2, {W(2), RO(1)}, 0, 0},
+	{"[W 0] writable", CFG_ACCESS_RW, 1, {W(0)}, 1, 1},
+	{"[W 2] writable", CFG_ACCESS_RW, 1, {W(2)}, 1, 1},
+	{"[W 3][R 2] writable", CFG_ACCESS_RW, 2, {W(3), R(2)}, 2, 0},
+};
+
+#undef W
+#undef R
+#undef RO
+
+/*
+ * One case on adapter nr (I2C: 1, SMBus: 2): the device under test is host
+ * 0x50 at guest 0x10 with the case's access, a writable one is host 0x60
+ * (SMBus) or 0x52 (I2C) at guest 0x11. Write buffers hold 0x00 (the pointer),
+ * then 0xee: a write that got through leaves 0xee in register 0.
+ */
+static void run_ro_case(struct env *e, unsigned nr, const struct ro_case *c)
+{
+	char err[256] = "";
+	struct i2c_bus *bus = i2c_bus_new();
+	struct i2c_host_adapter *ad = open_ok(e, nr);
+	struct i2c_msg_buf m[3];
+	uint8_t bufs[3][40];
+	unsigned want = nr == 1 ? c->done_i2c : c->done_smbus, done, xfers;
+	uint8_t other = nr == 1 ? 0x52 : 0x60;
+	int before[4];
+
+	assert_non_null(bus);
+	assert_int_equal(i2c_bus_own_adapter(bus, ad), 0);
+	assert_int_equal(i2c_host_claim(ad, 0x50, e->sys, err, sizeof(err)), 0);
+	assert_int_equal(i2c_host_claim(ad, other, e->sys, err, sizeof(err)), 0);
+	assert_int_equal(i2c_bus_add_host(bus, ad, 0x50, 0x10, c->access), 0);
+	assert_int_equal(i2c_bus_add_host(bus, ad, other, 0x11, CFG_ACCESS_RW), 0);
+	memset(bufs, 0xee, sizeof(bufs));
+	for (unsigned i = 0; i < c->n; i++) {
+		bufs[i][0] = 0x00;
+		m[i] = msg(c->m[i].other ? 0x11 : 0x10, c->m[i].read, bufs[i], c->m[i].len);
+	}
+	for (unsigned r = 0; r < 4; r++)
+		before[r] = fake.reg(nr, 0x50, r);
+	xfers = (unsigned)(log_count("I2C_RDWR") + log_count("I2C_SMBUS"));
+	done = i2c_bus_transfer(bus, m, c->n);
+	if (done != want)
+		fail_msg("%s %s on i2c-%u: %u messages done, expected %u", c->shape,
+			 c->access == CFG_ACCESS_RO ? "/ro"
+			 : c->access		    ? "/ro16"
+						    : "rw",
+			 nr, done, want);
+	/* A refused group makes no transfer; only what ran before the refusal does. */
+	if (!want)
+		assert_int_equal(log_count("I2C_RDWR") + log_count("I2C_SMBUS"), xfers);
+	/*
+	 * Nothing was stored. (The fake's pointer is 8-bit: a /ro16 pointer that
+	 * passes stores its second byte, as on an 8-bit chip; only refused /ro16
+	 * groups can be checked this way.)
+	 */
+	for (unsigned r = 0; r < 4 && (c->access == CFG_ACCESS_RO || (c->access && !want)); r++)
+		if (fake.reg(nr, 0x50, r) != before[r])
+			fail_msg("%s on i2c-%u wrote register %u: 0x%02x, was 0x%02x", c->shape, nr,
+				 r, fake.reg(nr, 0x50, r), before[r]);
+	i2c_bus_free(bus);
+}
+
+static void test_bus_read_only_policy(void **state)
+{
+	struct env *e = *state;
+	struct i2c_bus *bus = i2c_bus_new();
+	struct i2c_host_adapter *ad = open_ok(e, 1);
+
+	for (size_t i = 0; i < sizeof(ro_cases) / sizeof(ro_cases[0]); i++) {
+		run_ro_case(e, 1, &ro_cases[i]);
+		run_ro_case(e, 2, &ro_cases[i]);
+	}
+	/* Only the three access kinds exist. */
+	assert_int_equal(i2c_bus_own_adapter(bus, ad), 0);
+	assert_int_equal(i2c_bus_add_host(bus, ad, 0x50, 0x10, (enum cfg_access)3), -EINVAL);
+	assert_false(i2c_bus_has(bus, 0x10));
+	i2c_bus_free(bus);
+}
+
 /* ---- SMBus mode ------------------------------------------------------------- */
 
 static void test_smbus_translation(void **state)
@@ -706,6 +885,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_faults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enodev_but_present, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_adapter_gone, setup_gone, teardown),
+		cmocka_unit_test_setup_teardown(test_i2c_claims_before_each_transfer, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_bus_read_only_policy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_smbus_translation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_smbus_refused_shapes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_smbus_block_and_proc_call, setup, teardown),

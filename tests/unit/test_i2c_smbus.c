@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * I2C group → SMBus transaction translation: every row of the table in
- * i2c_smbus.h in both directions, every fallback, every rejection, and a
- * randomised sweep of shapes for memory safety (run under ASan).
+ * i2c_smbus.h in both directions, every fallback, every rejection, a
+ * randomised sweep of shapes for memory safety (run under ASan), and what a
+ * read-only device (i2c_readonly.h) can receive through the translation.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i2c_readonly.h"
 #include "i2c_smbus.h"
 
 #define ALL_SMBUS                                                                                  \
@@ -464,6 +466,57 @@ static void test_random_shapes(void **state)
 	}
 }
 
+/*
+ * Every group of one or two messages the /ro or /ro16 policy lets through
+ * becomes an SMBus read or nothing: never a write call, never a process call.
+ * With every funcs bit, /ro reaches exactly the six SMBus reads, /ro16 only
+ * quick read and receive byte ([W 2][R n] has no SMBus equivalent).
+ */
+static void test_read_only_groups_translate_to_reads(void **state)
+{
+	static const uint16_t lens[] = {0, 1, 2, 3, 4, 32, 33, 34};
+	const unsigned n_lens = sizeof(lens) / sizeof(lens[0]);
+	static uint8_t b0[40], b1[40];
+
+	for (unsigned ptr = 1; ptr <= 2; ptr++) {
+		unsigned seen = 0; /* bit per SMBus size */
+
+		for (unsigned shape = 0; shape < 2 * n_lens * (1 + 2 * 2 * n_lens); shape++) {
+			struct i2c_msg_buf m[2];
+			unsigned k = shape, n;
+			struct i2c_smbus_op op;
+			bool allowed = true;
+
+			m[0] = (k & 1) ? rd(b0, lens[(k >> 1) % n_lens])
+				       : wr(b0, lens[(k >> 1) % n_lens]);
+			k /= 2 * n_lens;
+			n = k ? 2 : 1;
+			if (k) {
+				k--;
+				m[1] = (k & 1) ? rd(b1, lens[(k >> 2) % n_lens])
+					       : wr(b1, lens[(k >> 2) % n_lens]);
+				if (k & 2)
+					m[1].addr = ADDR + 1;
+			}
+			for (unsigned i = 0; i < n; i++)
+				allowed &= i2c_readonly_allows(m, n, i, ptr);
+			if (!allowed || i2c_smbus_prepare(m, n, ~0ul, &op, NULL) < 0)
+				continue;
+			assert_int_equal(op.read_write, I2C_SMBUS_READ);
+			assert_int_not_equal(op.size, I2C_SMBUS_PROC_CALL);
+			seen |= 1u << op.size;
+		}
+		if (ptr == 1)
+			assert_int_equal(seen, 1u << I2C_SMBUS_QUICK | 1u << I2C_SMBUS_BYTE |
+						       1u << I2C_SMBUS_BYTE_DATA |
+						       1u << I2C_SMBUS_WORD_DATA |
+						       1u << I2C_SMBUS_I2C_BLOCK_DATA |
+						       1u << I2C_SMBUS_BLOCK_DATA);
+		else
+			assert_int_equal(seen, 1u << I2C_SMBUS_QUICK | 1u << I2C_SMBUS_BYTE);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -482,6 +535,7 @@ int main(void)
 		cmocka_unit_test(test_complete_mismatch),
 		cmocka_unit_test(test_shape),
 		cmocka_unit_test(test_random_shapes),
+		cmocka_unit_test(test_read_only_groups_translate_to_reads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,14 +3,16 @@
 # adapter without I2C_FUNC_I2C): a daemon in the guest passes through stub
 # chips 0x50 (read-write) and 0x51 (read-only, seen at 0x60), vi2c-drive is
 # its VMM, and busybox's i2cget/i2cset on the stub bus give the ground truth.
+# Stub chip 0x54 (seen at 0x64) is read-only with a 2-byte pointer (/ro16).
 # Once with the adapter's name on -l, once with its number. Start-up refusals:
-# an address a kernel driver (at24) owns, an address another daemon passes.
-# No vhost-user device here.
+# an address a kernel driver (at24) owns, an address another daemon passes;
+# at24 bound to a passed address while the daemon runs. No vhost-user device
+# here.
 
 # shellcheck disable=SC1091 # installed by run.sh
 . /e2e/passthrough.sh
 
-check_ok "load i2c-stub" modprobe i2c-stub chip_addr=0x50,0x51,0x52
+check_ok "load i2c-stub" modprobe i2c-stub chip_addr=0x50,0x51,0x52,0x54
 bus=$(bus_named "SMBus stub driver")
 [ -n "$bus" ] || {
 	fail "no adapter named 'SMBus stub driver'"
@@ -27,7 +29,7 @@ fi
 sock=/tmp/stub0
 
 # --- First instance: the adapter by name ---
-start_daemon stub -l "SMBus stub driver:0x50:0x51@0x60/ro" || {
+start_daemon stub -l "SMBus stub driver:0x50:0x51@0x60/ro:0x54@0x64/ro16" || {
 	finish
 	exit
 }
@@ -72,15 +74,39 @@ check_out "the stub holds the last of the 32" 0x20 i2cget -y "$bus" 0x50 0x9f
 drive "I2C block read of 32 bytes (W 1)(R 32)" "OK,OK $(byte_seq 1 32)" "$sock" \
 	w1@0x50 0x80 r32
 
-# The read-only alias 0x60 of stub chip 0x51.
+# The read-only alias 0x60 of stub chip 0x51 (/ro: only SMBus reads reach it).
+check_ok "i2cset 0x51:0x06 = 0x43" i2cset -y "$bus" 0x51 0x06 0x43
+check_ok "i2cset 0x51:0x07 = 0x44" i2cset -y "$bus" 0x51 0x07 0x44
 check_ok "i2cset 0x51:0x05 = 0x42" i2cset -y "$bus" 0x51 0x05 0x42
 drive "read through the alias 0x60" "OK,OK 0x42" "$sock" w1@0x60 0x05 r1
+drive "receive byte (the probe of i2cdetect -r) continues at the stub's pointer" \
+	"OK 0x43" "$sock" r1@0x60
 drive "quick read at the alias" "OK" "$sock" r0@0x60
+drive "quick write (the probe of plain i2cdetect) to the read-only alias is refused" \
+	"ERR" "$sock" w0@0x60
+drive "send byte (a lone W 1) to the read-only alias is refused" "ERR" "$sock" w1@0x60 0x05
+drive "... so the stub's pointer did not move" "OK 0x44" "$sock" r1@0x60
 drive "byte data write to the read-only alias is refused" "ERR" "$sock" w2@0x60 0x05 0x99
+drive "a register write then a read (W 2)(R 1) is refused" "ERR,ERR" "$sock" \
+	w2@0x60 0x05 0x99 r1
 drive "word data write to the read-only alias is refused" "ERR" "$sock" w3@0x60 0x05 0x99 0x98
 drive "block write to the read-only alias is refused" "ERR" "$sock" w5@0x60 0x05 1 2 3 4
 check_out "the read-only chip's register is unchanged" 0x42 i2cget -y "$bus" 0x51 0x05
 check_out "... and its word too" 0x0042 i2cget -y "$bus" 0x51 0x05 w
+
+# The /ro16 alias 0x64 of stub chip 0x54: [W 2][R n] has no SMBus equivalent,
+# so only reads from the current pointer reach it; every write is refused.
+check_ok "i2cset 0x54:0x01 = 0x62" i2cset -y "$bus" 0x54 0x01 0x62
+check_ok "i2cset 0x54:0x00 = 0x61 (pointer now 0x01)" i2cset -y "$bus" 0x54 0x00 0x61
+drive "ro16: receive byte reads at the stub's pointer" "OK 0x62" "$sock" r1@0x64
+drive "ro16: quick read" "OK" "$sock" r0@0x64
+drive "ro16: (W 2)(R 1) has no SMBus equivalent" "ERR,ERR" "$sock" w2@0x64 0x00 0x00 r1
+drive "ro16: (W 1)(R 1), a 1-byte pointer, is refused" "ERR,ERR" "$sock" w1@0x64 0x00 r1
+drive "ro16: quick write is refused" "ERR" "$sock" w0@0x64
+drive "ro16: byte data write is refused" "ERR" "$sock" w2@0x64 0x00 0x99
+drive "ro16: word data write is refused" "ERR" "$sock" w3@0x64 0x00 0x99 0x98
+check_out "ro16: the chip's register 0x00 is unchanged" 0x61 i2cget -y "$bus" 0x54 0x00
+check_out "ro16: ... and register 0x01" 0x62 i2cget -y "$bus" 0x54 0x01
 drive "the alias' host address 0x51 is not on the guest's bus" "ERR,ERR" "$sock" \
 	w1@0x51 0x05 r1
 
@@ -101,6 +127,18 @@ drive "a group runs up to an unlisted address" "OK,ERR" "$sock" \
 	w2@0x50 0x12 0x66 w2@0x52 0x12 0x67
 check_out "... the message before it was written" 0x66 i2cget -y "$bus" 0x50 0x12
 check_out "... the one to the unlisted chip was not" 0x00 i2cget -y "$bus" 0x52 0x12
+
+# A kernel driver binding to a passed address while the daemon runs takes it over.
+check_ok "modprobe at24" modprobe at24
+new_client "$bus" 24c02 0x50
+drv=$(basename "$(readlink "$(client_dir "$bus" 0x50)/driver")")
+check_eq "at24 is bound to stub chip 0x50" at24 "$drv"
+drive "requests to 0x50 fail once at24 has it" "ERR,ERR ERR" "$sock" w1@0x50 0x10 r1 -- \
+	w2@0x50 0x10 0x11
+check_out "... and the write did not reach the chip" 0xa5 i2cget -f -y "$bus" 0x50 0x10
+drive "the other chips still work" "OK,OK 0x42" "$sock" w1@0x60 0x05 r1
+check_ok "delete the at24 client" sh -c "echo 0x50 >/sys/bus/i2c/devices/i2c-$bus/delete_device"
+drive "0x50 is the guest's again once at24 is gone" "OK,OK 0xa5" "$sock" w1@0x50 0x10 r1
 
 # A second daemon may not take an address this one passes through.
 start_fails "a second daemon on 0x50" second "0x50.*(another process|in use)" \
@@ -131,7 +169,6 @@ start_daemon again -l "$bus:0x50" &&
 stop_daemon again
 
 # --- An address a kernel driver owns is refused at start ---
-check_ok "modprobe at24" modprobe at24
 new_client "$bus" 24c02 0x52
 drv=$(basename "$(readlink "$(client_dir "$bus" 0x52)/driver")")
 check_eq "at24 is bound to stub chip 0x52" at24 "$drv"
