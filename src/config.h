@@ -79,11 +79,15 @@ struct vi2c_config {
 	char *user;		  /* owned; --user, NULL if absent */
 	char *group;		  /* owned; --group, NULL if absent */
 	unsigned socket_mode;	  /* --socket-mode, default VI2C_DEFAULT_SOCKET_MODE */
+	uint64_t max_guest_memory; /* --max-guest-memory in bytes, default 1 TiB */
 	struct cfg_guest *guests; /* owned array of --guest sections, in command-line order */
 	size_t n_guests;
 };
 
 #define VI2C_DEFAULT_SOCKET_MODE 0600
+/* What one connection may map (sum over its memory regions); see vu_mem.h. */
+#define VI2C_DEFAULT_MAX_GUEST_MEMORY (1ull << 40)
+#define VI2C_MIN_MAX_GUEST_MEMORY     (1ull << 20)
 
 /* One --guest LIST section: the -l/-e options that follow it, for the sockets in LIST. */
 struct cfg_guest {

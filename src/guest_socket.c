@@ -166,6 +166,7 @@ static bool serve_connection(struct guest_socket *gs, int conn)
 	bool keep_going = true;
 
 	vu_dev_init(&dev, gs->name, conn, gs->bus);
+	dev.mem.max_mapped = gs->max_guest_memory;
 	log_info("%s: VMM connected", gs->name);
 	for (;;) {
 		struct pollfd pfd[PFD_COUNT] = {

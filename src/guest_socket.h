@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/un.h>
 
 #include "i2c_bus.h"
@@ -28,6 +29,7 @@ struct guest_socket {
 	int quit_fd;	     /* borrowed eventfd: readable = shut down */
 	struct i2c_bus *bus; /* borrowed; shared by the guests of one device set */
 	unsigned mode;	     /* permissions given to the socket file */
+	uint64_t max_guest_memory; /* per-connection mapping cap (vu_mem.max_mapped), 0 = default */
 	bool owns_path;	     /* we created path: remove it on close */
 	char fd_name[16];
 	struct log_ratelimit rl; /* for the serving thread's log lines */

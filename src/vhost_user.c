@@ -2,12 +2,14 @@
 #include "vhost_user.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "guest_fault.h"
 #include "log.h"
 
 #define BIT(n) (1ull << (n))
@@ -116,13 +118,36 @@ static int serve_queue(struct vu_dev *dev)
 	return 0;
 }
 
+/* A VMM that shrinks a memory file after handing it over: end its connection, not the daemon. */
+static int guest_memory_lost(struct vu_dev *dev, uint64_t gpa)
+{
+	if (gpa == UINT64_MAX)
+		log_err("%s: closing connection: guest memory became inaccessible (VMM truncated its "
+			"memory file?)",
+			dev->name);
+	else
+		log_err("%s: closing connection: guest memory became inaccessible at 0x%" PRIx64
+			" (VMM truncated its memory file?)",
+			dev->name, gpa);
+	return -EFAULT;
+}
+
+static int serve_queue_cb(void *dev)
+{
+	return serve_queue(dev);
+}
+
 int vu_dev_kick(struct vu_dev *dev)
 {
+	uint64_t gpa;
 	eventfd_t v;
+	int ret;
 
 	if (eventfd_read(dev->kick_fd, &v) < 0 && errno != EAGAIN)
 		return -errno;
-	return serve_queue(dev);
+	if (guest_fault_run(&dev->mem, serve_queue_cb, dev, &ret, &gpa))
+		return guest_memory_lost(dev, gpa);
+	return ret;
 }
 
 /* Stops the ring (GET_VRING_BASE, RESET_OWNER): keeps addresses, forgets fds and breakage. */
@@ -172,6 +197,31 @@ static void remap_queue(struct vu_dev *dev)
 			 dev->name);
 }
 
+/*
+ * A refused table change is acked as a failure (REPLY_ACK) and the connection
+ * stays: the VMM may retry with a table that fits.
+ */
+static void log_mem_failure(struct vu_dev *dev, const struct vhost_user_hdr *hdr, int err)
+{
+	static const char *const units[] = {"", "K", "M", "G", "T"};
+	uint64_t limit = vu_mem_limit(&dev->mem);
+	unsigned u = 0;
+
+	if (err != -E2BIG) {
+		log_err("%s: %s failed: %s", dev->name, request_name(hdr->request),
+			strerror(-err));
+		return;
+	}
+	/* In the largest unit that divides it, as --max-guest-memory takes it. */
+	while (u < 4 && limit && limit % 1024 == 0) {
+		limit /= 1024;
+		u++;
+	}
+	log_err("%s: %s refused: guest memory would exceed the per-connection limit of %" PRIu64
+		"%s (--max-guest-memory)",
+		dev->name, request_name(hdr->request), limit, units[u]);
+}
+
 static int handle_mem_table(struct vu_dev *dev, const struct vhost_user_hdr *hdr,
 			    const uint8_t *payload, int *fds, unsigned nfds)
 {
@@ -194,7 +244,9 @@ static int handle_mem_table(struct vu_dev *dev, const struct vhost_user_hdr *hdr
 	for (unsigned i = 0; i < nfds; i++)
 		fds[i] = -1; /* consumed */
 	if (ret) {
-		log_err("%s: SET_MEM_TABLE failed: %s", dev->name, strerror(-ret));
+		log_mem_failure(dev, hdr, ret);
+		/* The old table is gone too: drop the ring pointers into it; the queue waits. */
+		virtq_map(&dev->vq, &dev->mem);
 		return 1;
 	}
 	remap_queue(dev);
@@ -326,7 +378,7 @@ static int handle_mem_reg(struct vu_dev *dev, const struct vhost_user_hdr *hdr,
 		ret = vu_mem_remove(&dev->mem, &r->region);
 	}
 	if (ret) {
-		log_err("%s: %s failed: %s", dev->name, request_name(hdr->request), strerror(-ret));
+		log_mem_failure(dev, hdr, ret);
 		return 1;
 	}
 	remap_queue(dev);
@@ -495,15 +547,35 @@ reply_u64:
 	return 0;
 }
 
+struct dispatch_args {
+	struct vu_dev *dev;
+	const struct vhost_user_hdr *hdr;
+	const uint8_t *payload;
+	int *fds;
+	unsigned nfds;
+	struct vu_reply *reply;
+};
+
+static int dispatch_cb(void *arg)
+{
+	struct dispatch_args *a = arg;
+
+	return dispatch(a->dev, a->hdr, a->payload, a->fds, a->nfds, a->reply);
+}
+
 int vu_dev_dispatch(struct vu_dev *dev, const struct vhost_user_hdr *hdr, const void *payload,
 		    int *fds, unsigned nfds)
 {
 	struct vu_reply reply = {0};
+	struct dispatch_args a = {dev, hdr, payload, fds, nfds, &reply};
+	uint64_t gpa;
 	int ret;
 
 	log_debug("%s: %s size %u flags 0x%x fds %u", dev->name, request_name(hdr->request),
 		  hdr->size, hdr->flags, nfds);
-	ret = dispatch(dev, hdr, payload, fds, nfds, &reply);
+	/* Handlers touch the rings (sync, serve on start): a SIGBUS there ends only this VMM. */
+	if (guest_fault_run(&dev->mem, dispatch_cb, &a, &ret, &gpa))
+		ret = guest_memory_lost(dev, gpa);
 	/* Any fd a handler did not take is closed here, whatever happened. */
 	for (unsigned i = 0; i < nfds; i++)
 		if (fds[i] >= 0)
