@@ -293,6 +293,9 @@ def config_seeds():
                                        "lSMBus I801 adapter at f040:0x50@0x60",
                                        "e24c32@0x50,file=/tmp/a.bin", "elm75@0x48,temp=125",
                                        "estub@0x10", "l3:0x10"))
+    write("config", "max-guest-memory", cmd(0, 120, "-s", "/tmp/v", "-e", "stub@0x10",
+                                            "--max-guest-memory=64G", "--max-guest-memory",
+                                            "1048576", "--max-guest-memory=512K"))
     write("config", "addresses", cmd(2, 0, "0", "127", "0x7f", "0x80", "0X10", "08", "-1",
                                      "0x", ""))
 
