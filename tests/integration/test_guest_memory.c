@@ -90,6 +90,17 @@ static unsigned count_in_log(struct fx *fx, const char *needle)
 	return n;
 }
 
+static size_t log_size(struct fx *fx)
+{
+	char *log = daemon_log(fx->d);
+	size_t n;
+
+	assert_non_null(log);
+	n = strlen(log);
+	free(log);
+	return n;
+}
+
 /* The stub at STUB answers a write + read-back of register reg on an open guest. */
 static void assert_dev_serves(struct vf_dev *dev, uint8_t reg, uint8_t val)
 {
@@ -173,6 +184,7 @@ static void truncate_and_poke(struct fx *fx, struct vf_dev *other, enum trunc_at
 {
 	struct vf_dev *dev = vf_dev_open(fx->path[0], NULL);
 	unsigned lines = count_in_log(fx, LOST_LINE);
+	size_t log_before;
 	int fds_before, fd, err;
 	uint64_t cut = 0;
 
@@ -196,6 +208,7 @@ static void truncate_and_poke(struct fx *fx, struct vf_dev *other, enum trunc_at
 		assert_int_equal(vf_dev_stop(dev, NULL), 0);
 	}
 	fds_before = daemon_fd_count(fx->d);
+	log_before = log_size(fx);
 	/* From here on our own mapping faults too beyond `cut`: only fds and messages. */
 	assert_int_equal(ftruncate(fd, (off_t)cut), 0);
 	if (at == TRUNC_RESTART) {
@@ -212,6 +225,19 @@ static void truncate_and_poke(struct fx *fx, struct vf_dev *other, enum trunc_at
 	vf_dev_destroy(dev);
 	assert_true(daemon_alive(fx->d));
 	assert_int_equal(count_in_log(fx, LOST_LINE), lines + 1);
+	/* That line and nothing else. */
+	{
+		char *log = daemon_log(fx->d), *nl;
+
+		assert_non_null(log);
+		nl = strchr(log + log_before, '\n');
+		if (!nl || nl[1])
+			printf("%s: log since the truncation:\n%s", what, log + log_before);
+		assert_non_null(nl);
+		assert_int_equal(nl[1], '\0');
+		assert_non_null(strstr(log + log_before, LOST_LINE));
+		free(log);
+	}
 	/* Its memory is unmapped (only `other`'s is left) and its fds closed. */
 	assert_true(eventually(fx, "vf-guest-ram", 1, fds_before));
 	/* The other guest never noticed; the socket takes the next VMM. */
