@@ -79,9 +79,10 @@ struct vi2c_config {
 	char *user;		  /* owned; --user, NULL if absent */
 	char *group;		  /* owned; --group, NULL if absent */
 	unsigned socket_mode;	  /* --socket-mode, default VI2C_DEFAULT_SOCKET_MODE */
-	uint64_t max_guest_memory; /* --max-guest-memory in bytes, default 1 TiB */
 	struct cfg_guest *guests; /* owned array of --guest sections, in command-line order */
 	size_t n_guests;
+	/* --max-guest-memory in bytes, default VI2C_DEFAULT_MAX_GUEST_MEMORY */
+	uint64_t max_guest_memory;
 };
 
 #define VI2C_DEFAULT_SOCKET_MODE 0600

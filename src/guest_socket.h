@@ -29,7 +29,6 @@ struct guest_socket {
 	int quit_fd;	     /* borrowed eventfd: readable = shut down */
 	struct i2c_bus *bus; /* borrowed; shared by the guests of one device set */
 	unsigned mode;	     /* permissions given to the socket file */
-	uint64_t max_guest_memory; /* per-connection mapping cap (vu_mem.max_mapped), 0 = default */
 	bool owns_path;	     /* we created path: remove it on close */
 	char fd_name[16];
 	struct log_ratelimit rl; /* for the serving thread's log lines */
@@ -37,6 +36,8 @@ struct guest_socket {
 	bool hung_up;		 /* set (atomically) just before that SIGTERM */
 	pthread_t thread;
 	bool thread_started;
+	/* What one connection may map (vu_mem.max_mapped); 0 = vu_mem's default */
+	uint64_t max_guest_memory;
 };
 
 /*

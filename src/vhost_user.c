@@ -122,8 +122,8 @@ static int serve_queue(struct vu_dev *dev)
 static int guest_memory_lost(struct vu_dev *dev, uint64_t gpa)
 {
 	if (gpa == UINT64_MAX)
-		log_err("%s: closing connection: guest memory became inaccessible (VMM truncated its "
-			"memory file?)",
+		log_err("%s: closing connection: guest memory became inaccessible "
+			"(VMM truncated its memory file?)",
 			dev->name);
 	else
 		log_err("%s: closing connection: guest memory became inaccessible at 0x%" PRIx64
@@ -208,8 +208,7 @@ static void log_mem_failure(struct vu_dev *dev, const struct vhost_user_hdr *hdr
 	unsigned u = 0;
 
 	if (err != -E2BIG) {
-		log_err("%s: %s failed: %s", dev->name, request_name(hdr->request),
-			strerror(-err));
+		log_err("%s: %s failed: %s", dev->name, request_name(hdr->request), strerror(-err));
 		return;
 	}
 	/* In the largest unit that divides it, as --max-guest-memory takes it. */

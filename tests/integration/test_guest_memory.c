@@ -266,11 +266,10 @@ static void test_truncated_memory_ends_only_its_connection(void **state)
 
 static int add_region(struct vf_conn *conn, uint64_t gpa, uint64_t size, uint64_t uva, int fd)
 {
-	struct vhost_user_single_region r = {
-		.region = {.guest_phys_addr = gpa,
-			   .memory_size = size,
-			   .userspace_addr = uva,
-			   .mmap_offset = 0}};
+	struct vhost_user_single_region r = {.region = {.guest_phys_addr = gpa,
+							.memory_size = size,
+							.userspace_addr = uva,
+							.mmap_offset = 0}};
 	uint64_t ack = 0;
 	int ret = vf_conn_send(conn, VHOST_USER_ADD_MEM_REG, NEED_REPLY, &r, sizeof(r), &fd, 1);
 
@@ -321,21 +320,21 @@ static void test_cap_per_connection(void **state)
 
 	/* The refusing connection stays; room freed by REM_MEM_REG can be used again. */
 	{
-		struct vhost_user_single_region r = {
-			.region = {.guest_phys_addr = 0, .memory_size = region, .userspace_addr = uva0}};
+		struct vhost_user_single_region r = {.region = {.guest_phys_addr = 0,
+								.memory_size = region,
+								.userspace_addr = uva0}};
 		uint64_t ack = 1;
 
 		assert_int_equal(vf_conn_send(hog->conn, VHOST_USER_REM_MEM_REG, NEED_REPLY, &r,
 					      sizeof(r), NULL, 0),
 				 0);
-		assert_int_equal(
-			vf_conn_recv_reply(hog->conn, VHOST_USER_REM_MEM_REG, &ack, sizeof(ack), TMO),
-			0);
+		assert_int_equal(vf_conn_recv_reply(hog->conn, VHOST_USER_REM_MEM_REG, &ack,
+						    sizeof(ack), TMO),
+				 0);
 		assert_int_equal(ack, 0);
 	}
 	assert_int_equal(add_region(hog->conn, 0, region, uva0, fd), 0);
-	assert_int_not_equal(add_region(hog->conn, 40 * region, region, uva0 + 40 * region, fd),
-			     0);
+	assert_int_not_equal(add_region(hog->conn, 40 * region, region, uva0 + 40 * region, fd), 0);
 	vf_dev_destroy(hog);
 	close(fd);
 	assert_dev_serves(vm, 0x50, 0x98);
@@ -435,8 +434,7 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cap_per_connection, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cap_option, setup_capped, teardown),
-		cmocka_unit_test_setup_teardown(test_failed_mem_table_stops_queue, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_failed_mem_table_stops_queue, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
