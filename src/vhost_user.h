@@ -67,7 +67,11 @@ int vu_dev_dispatch(struct vu_dev *dev, const struct vhost_user_hdr *hdr, const 
 /* The fd to watch for guest kicks, or -1 while the queue is not running. */
 int vu_dev_kick_fd(const struct vu_dev *dev);
 
-/* Consumes a kick and serves the queue. Returns 0 or -errno (connection unusable). */
+/*
+ * Consumes a kick and serves the queue. Returns 0 or -errno (connection
+ * unusable; -EFAULT: guest memory vanished under us, see guest_fault.h, logged).
+ * Message handlers that touch the rings are guarded the same way.
+ */
 int vu_dev_kick(struct vu_dev *dev);
 
 #endif
