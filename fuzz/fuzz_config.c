@@ -126,6 +126,8 @@ static void check_runnable(const struct vi2c_config *cfg)
 			   sizeof(((struct sockaddr_un *)0)->sun_path));
 	}
 	FUZZ_CHECK(!(cfg->no_sandbox && (cfg->user || cfg->group)));
+	FUZZ_CHECK(cfg->max_guest_memory >= VI2C_MIN_MAX_GUEST_MEMORY &&
+		   cfg->max_guest_memory <= 1ull << 56);
 	FUZZ_CHECK(!cfg->trace_path || cfg->trace);
 	check_addresses(cfg);
 	/* Every socket has exactly one device set, and no device set is there for nothing. */

@@ -295,6 +295,9 @@ def config_seeds():
                                        "estub@0x10", "l3:0x10"))
     write("config", "read-only", cmd(0, 200, "-s", "/tmp/v", "-l",
                                      "1:0x50/ro:0x51@0x61/ro16:0x52/ro8,2:0x54/ro16"))
+    write("config", "max-guest-memory", cmd(0, 120, "-s", "/tmp/v", "-e", "stub@0x10",
+                                            "--max-guest-memory=64G", "--max-guest-memory",
+                                            "1048576", "--max-guest-memory=512K"))
     write("config", "addresses", cmd(2, 0, "0", "127", "0x7f", "0x80", "0X10", "08", "-1",
                                      "0x", ""))
 

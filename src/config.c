@@ -629,6 +629,7 @@ enum {
 	OPT_GROUP,
 	OPT_SOCKET_MODE,
 	OPT_POLL_MAX_NS,
+	OPT_MAX_GUEST_MEMORY,
 };
 
 static const struct option long_options[] = {
@@ -643,6 +644,7 @@ static const struct option long_options[] = {
 	{"trace", optional_argument, NULL, OPT_TRACE},
 	{"socket-mode", required_argument, NULL, OPT_SOCKET_MODE},
 	{"poll-max-ns", required_argument, NULL, OPT_POLL_MAX_NS},
+	{"max-guest-memory", required_argument, NULL, OPT_MAX_GUEST_MEMORY},
 	{"user", required_argument, NULL, OPT_USER},
 	{"group", required_argument, NULL, OPT_GROUP},
 	{"no-sandbox", no_argument, NULL, OPT_NO_SANDBOX},
@@ -699,6 +701,9 @@ static void print_usage(FILE *out, const char *argv0)
 		"      --socket-mode=OCTAL  permissions of the socket files (default 0600)\n"
 		"      --poll-max-ns=NS     busy-poll each guest's ring for up to NS after\n"
 		"                           serving it, adaptively (0 = off, default %u)\n"
+		"      --max-guest-memory=SIZE  guest memory one VMM connection may map\n"
+		"                           (sum over its regions; suffix K, M, G or T;\n"
+		"                           default 1T, at least 1M)\n"
 		"      --user=USER          run as USER once the sockets and devices are open\n"
 		"      --group=GROUP        run as GROUP once the sockets and devices are open\n"
 		"      --no-sandbox         keep privileges and system calls (for debugging)\n"
@@ -771,6 +776,31 @@ static int parse_socket_mode(const char *arg, unsigned *mode, char *err, size_t 
 		return -EINVAL;
 	}
 	*mode = (unsigned)v;
+	return 0;
+}
+
+/* --max-guest-memory: decimal with an optional binary suffix K/M/G/T, 1M..64 PiB. */
+static int parse_max_guest_memory(const char *arg, uint64_t *out, char *err, size_t errlen)
+{
+	static const char suffixes[] = "KMGT";
+	size_t len = strlen(arg);
+	unsigned long v;
+	unsigned shift = 0;
+	const char *p;
+
+	if (len && (p = strchr(suffixes, toupper((unsigned char)arg[len - 1]))) && *p) {
+		shift = 10 * (unsigned)(p - suffixes + 1);
+		len--;
+	}
+	if (parse_digits(arg, len, 10, (1ul << 56) >> shift, &v) ||
+	    ((uint64_t)v << shift) < VI2C_MIN_MAX_GUEST_MEMORY) {
+		set_err(err, errlen,
+			"invalid --max-guest-memory '%s': must be a size from 1M to 65536T "
+			"(bytes, or with suffix K, M, G or T)",
+			arg);
+		return -EINVAL;
+	}
+	*out = (uint64_t)v << shift;
 	return 0;
 }
 
@@ -1127,6 +1157,8 @@ static int parse_option(struct vi2c_config *cfg, struct parse_state *ps, int c, 
 		return parse_socket_mode(optarg, &cfg->socket_mode, err, errlen);
 	case OPT_POLL_MAX_NS:
 		return parse_poll_max_ns(optarg, &cfg->poll_max_ns, err, errlen);
+	case OPT_MAX_GUEST_MEMORY:
+		return parse_max_guest_memory(optarg, &cfg->max_guest_memory, err, errlen);
 	case OPT_USER:
 		return parse_account("user", optarg, &cfg->user, err, errlen);
 	case OPT_GROUP:
@@ -1161,6 +1193,7 @@ enum cfg_result config_parse(struct vi2c_config *cfg, int argc, char **argv, voi
 	cfg->fd = -1;
 	cfg->socket_mode = VI2C_DEFAULT_SOCKET_MODE;
 	cfg->poll_max_ns = VI2C_DEFAULT_POLL_MAX_NS;
+	cfg->max_guest_memory = VI2C_DEFAULT_MAX_GUEST_MEMORY;
 
 	optind = 0; /* full reset in glibc, so parsing can be repeated */
 	opterr = 0;

@@ -93,11 +93,16 @@ struct vi2c_config {
 	uint64_t poll_max_ns;	  /* --poll-max-ns, default VI2C_DEFAULT_POLL_MAX_NS */
 	struct cfg_guest *guests; /* owned array of --guest sections, in command-line order */
 	size_t n_guests;
+	/* --max-guest-memory in bytes, default VI2C_DEFAULT_MAX_GUEST_MEMORY */
+	uint64_t max_guest_memory;
 };
 
 #define VI2C_DEFAULT_SOCKET_MODE 0600
 #define VI2C_DEFAULT_POLL_MAX_NS 32768u	/* see docs/performance.md */
 #define VI2C_MAX_POLL_NS	 1000000000u
+/* What one connection may map (sum over its memory regions); see vu_mem.h. */
+#define VI2C_DEFAULT_MAX_GUEST_MEMORY (1ull << 40)
+#define VI2C_MIN_MAX_GUEST_MEMORY     (1ull << 20)
 
 /* One --guest LIST section: the -l/-e options that follow it, for the sockets in LIST. */
 struct cfg_guest {

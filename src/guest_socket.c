@@ -178,15 +178,19 @@ static int watch_add(int ep, int fd, enum watch what)
  * (a pending kick on a stopped queue would wake us for ever).
  */
 struct kick_watch {
+	int ep;	      /* the connection's epoll set */
 	int fd;	      /* our duplicate, -1 if none */
 	unsigned gen; /* vu_dev_kick_gen() it was made for */
 	bool valid;
+	int err; /* first failure (-errno), reported by the loop */
 };
 
 static int kick_watch_sync(struct kick_watch *kw, int ep, const struct vu_dev *dev)
 {
 	int fd;
 
+	if (kw->err)
+		return kw->err;
 	if (kw->valid && kw->gen == vu_dev_kick_gen(dev))
 		return 0;
 	if (kw->fd >= 0) {
@@ -201,8 +205,16 @@ static int kick_watch_sync(struct kick_watch *kw, int ep, const struct vu_dev *d
 		return 0;
 	kw->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	if (kw->fd < 0 || watch_add(ep, kw->fd, W_KICK) < 0)
-		return -errno;
-	return 0;
+		kw->err = -errno;
+	return kw->err;
+}
+
+/* vu_dev's hook: the watch is brought up to date before requests are served. */
+static void kick_watch_hook(struct vu_dev *dev, void *ctx)
+{
+	struct kick_watch *kw = ctx;
+
+	kick_watch_sync(kw, kw->ep, dev);
 }
 
 static uint64_t now_ns(void)
@@ -229,9 +241,18 @@ enum poll_result { POLL_WORK, POLL_EVENT, POLL_EXPIRED };
  * microseconds it also looks at the epoll set (timeout 0), so a vhost-user
  * message or shutdown is never held up by polling.
  */
-static enum poll_result poll_ring(struct vu_dev *dev, int ep, uint64_t window_ns)
+struct poll_args {
+	struct vu_dev *dev;
+	int ep;
+	uint64_t window_ns;
+};
+
+static int poll_ring(void *arg)
 {
-	uint64_t deadline = now_ns() + window_ns;
+	struct poll_args *a = arg;
+	struct vu_dev *dev = a->dev;
+	int ep = a->ep;
+	uint64_t deadline = now_ns() + a->window_ns;
 
 	for (unsigned i = 1;; i++) {
 		if (vu_dev_poll_ready(dev))
@@ -258,9 +279,13 @@ static bool serve_connection(struct guest_socket *gs, int conn)
 	int ep;
 
 	vu_dev_init(&dev, gs->name, conn, gs->bus);
+	dev.mem.max_mapped = gs->max_guest_memory;
 	log_info("%s: VMM connected", gs->name);
 	poll_window_init(&pw, gs->poll_max_ns);
 	ep = epoll_create1(EPOLL_CLOEXEC);
+	kw.ep = ep;
+	dev.kick_watch = kick_watch_hook;
+	dev.kick_watch_ctx = &kw;
 	if (ep < 0 || watch_add(ep, gs->quit_fd, W_QUIT) < 0 || watch_add(ep, conn, W_CONN) < 0 ||
 	    (gs->listen_fd >= 0 && watch_add(ep, gs->listen_fd, W_LISTEN) < 0)) {
 		log_err("%s: closing connection: cannot watch it: %s", gs->name, strerror(errno));
@@ -277,12 +302,20 @@ static bool serve_connection(struct guest_socket *gs, int conn)
 				strerror(errno));
 			break;
 		}
-		if (!more && pw.max_ns && vu_dev_poll_begin(&dev)) {
-			enum poll_result pr = POLL_EXPIRED;
+		if (!more && pw.max_ns && (ret = vu_dev_poll_begin(&dev)) != 0) {
+			int pr = POLL_EXPIRED;
 
+			if (ret < 0)
+				break;
 			wait_start = now_ns();
-			if (pw.ns)
-				pr = poll_ring(&dev, ep, pw.ns);
+			if (pw.ns) {
+				struct poll_args pa = {&dev, ep, pw.ns};
+
+				/* The ring is read in guest memory: a fault ends this connection. */
+				pr = vu_dev_guarded(&dev, poll_ring, &pa);
+				if (pr < 0)
+					break;
+			}
 			if (pr == POLL_WORK) {
 				poll_window_update(&pw, now_ns() - wait_start);
 				if (vu_dev_serve(&dev, false) < 0)

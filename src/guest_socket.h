@@ -37,6 +37,8 @@ struct guest_socket {
 	bool hung_up;		 /* set (atomically) just before that SIGTERM */
 	pthread_t thread;
 	bool thread_started;
+	/* What one connection may map (vu_mem.max_mapped); 0 = vu_mem's default */
+	uint64_t max_guest_memory;
 };
 
 /*

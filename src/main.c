@@ -24,6 +24,7 @@
 #include "config.h"
 #include "counters.h"
 #include "emul.h"
+#include "guest_fault.h"
 #include "guest_socket.h"
 #include "i2c_bus.h"
 #include "i2c_host.h"
@@ -254,6 +255,7 @@ static int open_sockets(const struct vi2c_config *cfg, struct guest_socket *gs,
 		g->bus = sets[guest + 1].bus;
 		g->mode = cfg->socket_mode;
 		g->poll_max_ns = cfg->poll_max_ns;
+		g->max_guest_memory = cfg->max_guest_memory;
 		g->main_thread = pthread_self();
 		if (cfg->fd >= 0) {
 			if (guest_socket_adopt(g, cfg->fd, err, errlen))
@@ -353,6 +355,11 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* A VMM truncating its memory file must end its own connection, not the daemon. */
+	if (guest_fault_install()) {
+		fail_line("cannot install the SIGBUS handler");
+		goto out_sockets;
+	}
 
 	status = EXIT_FAILURE;
 	quit_fd = eventfd(0, EFD_CLOEXEC);

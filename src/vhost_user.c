@@ -2,6 +2,7 @@
 #include "vhost_user.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "guest_fault.h"
 #include "log.h"
 
 #define BIT(n) (1ull << (n))
@@ -125,10 +127,12 @@ bool vu_dev_has_more_work(const struct vu_dev *dev)
 	return dev->more_work && virtq_running(&dev->vq);
 }
 
-int vu_dev_serve(struct vu_dev *dev, bool kicked)
+static int serve_unguarded(struct vu_dev *dev, bool kicked)
 {
 	int ret;
 
+	if (dev->kick_watch)
+		dev->kick_watch(dev, dev->kick_watch_ctx);
 	dev->more_work = false;
 	if (!virtq_running(&dev->vq))
 		return 0;
@@ -145,6 +149,49 @@ int vu_dev_serve(struct vu_dev *dev, bool kicked)
 	}
 	/* A broken ring is logged by virtq and waits for a reset; the connection lives on. */
 	return 0;
+}
+
+/* A VMM that shrinks a memory file after handing it over: end its connection, not the daemon. */
+static int guest_memory_lost(struct vu_dev *dev, uint64_t gpa)
+{
+	if (gpa == UINT64_MAX)
+		log_err("%s: closing connection: guest memory became inaccessible "
+			"(VMM truncated its memory file?)",
+			dev->name);
+	else
+		log_err("%s: closing connection: guest memory became inaccessible at 0x%" PRIx64
+			" (VMM truncated its memory file?)",
+			dev->name, gpa);
+	return -EFAULT;
+}
+
+struct serve_args {
+	struct vu_dev *dev;
+	bool kicked;
+};
+
+static int serve_cb(void *arg)
+{
+	struct serve_args *a = arg;
+
+	return serve_unguarded(a->dev, a->kicked);
+}
+
+int vu_dev_serve(struct vu_dev *dev, bool kicked)
+{
+	struct serve_args a = {dev, kicked};
+
+	return vu_dev_guarded(dev, serve_cb, &a);
+}
+
+int vu_dev_guarded(struct vu_dev *dev, int (*fn)(void *arg), void *arg)
+{
+	uint64_t gpa;
+	int ret;
+
+	if (guest_fault_run(&dev->mem, fn, arg, &ret, &gpa))
+		return guest_memory_lost(dev, gpa);
+	return ret;
 }
 
 int vu_dev_kick(struct vu_dev *dev)
@@ -164,12 +211,20 @@ unsigned vu_dev_kick_gen(const struct vu_dev *dev)
 	return dev->vq.kick_gen;
 }
 
-bool vu_dev_poll_begin(struct vu_dev *dev)
+static int poll_begin_cb(void *dev)
 {
+	virtq_disable_notify(&((struct vu_dev *)dev)->vq);
+	return 0;
+}
+
+int vu_dev_poll_begin(struct vu_dev *dev)
+{
+	int ret;
+
 	if (!virtq_running(&dev->vq) || dev->more_work || dev->queue.held)
-		return false;
-	virtq_disable_notify(&dev->vq);
-	return true;
+		return 0;
+	ret = vu_dev_guarded(dev, poll_begin_cb, dev);
+	return ret < 0 ? ret : 1;
 }
 
 bool vu_dev_poll_ready(struct vu_dev *dev)
@@ -177,11 +232,18 @@ bool vu_dev_poll_ready(struct vu_dev *dev)
 	return virtq_running(&dev->vq) && virtq_has_avail(&dev->vq);
 }
 
-int vu_dev_poll_end(struct vu_dev *dev)
+static int poll_end_cb(void *arg)
 {
+	struct vu_dev *dev = arg;
+
 	if (!virtq_running(&dev->vq) || !virtq_enable_notify(&dev->vq))
 		return 0;
-	return vu_dev_serve(dev, false);
+	return serve_unguarded(dev, false);
+}
+
+int vu_dev_poll_end(struct vu_dev *dev)
+{
+	return vu_dev_guarded(dev, poll_end_cb, dev);
 }
 
 /* Stops the ring (GET_VRING_BASE, RESET_OWNER): keeps addresses, forgets the kick fd and
@@ -231,6 +293,30 @@ static void remap_queue(struct vu_dev *dev)
 			 dev->name);
 }
 
+/*
+ * A refused table change is acked as a failure (REPLY_ACK) and the connection
+ * stays: the VMM may retry with a table that fits.
+ */
+static void log_mem_failure(struct vu_dev *dev, const struct vhost_user_hdr *hdr, int err)
+{
+	static const char *const units[] = {"", "K", "M", "G", "T"};
+	uint64_t limit = vu_mem_limit(&dev->mem);
+	unsigned u = 0;
+
+	if (err != -E2BIG) {
+		log_err("%s: %s failed: %s", dev->name, REQUEST_NAME(hdr->request), strerror(-err));
+		return;
+	}
+	/* In the largest unit that divides it, as --max-guest-memory takes it. */
+	while (u < 4 && limit && limit % 1024 == 0) {
+		limit /= 1024;
+		u++;
+	}
+	log_err("%s: %s refused: guest memory would exceed the per-connection limit of %" PRIu64
+		"%s (--max-guest-memory)",
+		dev->name, REQUEST_NAME(hdr->request), limit, units[u]);
+}
+
 static int handle_mem_table(struct vu_dev *dev, const struct vhost_user_hdr *hdr,
 			    const uint8_t *payload, int *fds, unsigned nfds)
 {
@@ -253,7 +339,10 @@ static int handle_mem_table(struct vu_dev *dev, const struct vhost_user_hdr *hdr
 	for (unsigned i = 0; i < nfds; i++)
 		fds[i] = -1; /* consumed */
 	if (ret) {
-		log_err("%s: SET_MEM_TABLE failed: %s", dev->name, strerror(-ret));
+		log_mem_failure(dev, hdr, ret);
+		/* The old table is gone too: drop the ring pointers into it; the queue waits. */
+		virtio_i2c_queue_forget(&dev->queue, &dev->vq);
+		virtq_remap(&dev->vq, &dev->mem);
 		return 1;
 	}
 	remap_queue(dev);
@@ -378,7 +467,7 @@ static int handle_mem_reg(struct vu_dev *dev, const struct vhost_user_hdr *hdr,
 		ret = vu_mem_remove(&dev->mem, &r->region);
 	}
 	if (ret) {
-		log_err("%s: %s failed: %s", dev->name, REQUEST_NAME(hdr->request), strerror(-ret));
+		log_mem_failure(dev, hdr, ret);
 		return 1;
 	}
 	remap_queue(dev);
@@ -539,15 +628,35 @@ reply_u64:
 	return 0;
 }
 
+struct dispatch_args {
+	struct vu_dev *dev;
+	const struct vhost_user_hdr *hdr;
+	const uint8_t *payload;
+	int *fds;
+	unsigned nfds;
+	struct vu_reply *reply;
+};
+
+static int dispatch_cb(void *arg)
+{
+	struct dispatch_args *a = arg;
+
+	return dispatch(a->dev, a->hdr, a->payload, a->fds, a->nfds, a->reply);
+}
+
 int vu_dev_dispatch(struct vu_dev *dev, const struct vhost_user_hdr *hdr, const void *payload,
 		    int *fds, unsigned nfds)
 {
 	struct vu_reply reply = {0};
+	struct dispatch_args a = {dev, hdr, payload, fds, nfds, &reply};
+	uint64_t gpa;
 	int ret;
 
 	log_debug("%s: %s size %u flags 0x%x fds %u", dev->name, REQUEST_NAME(hdr->request),
 		  hdr->size, hdr->flags, nfds);
-	ret = dispatch(dev, hdr, payload, fds, nfds, &reply);
+	/* Handlers touch the rings (sync, serve on start): a SIGBUS there ends only this VMM. */
+	if (guest_fault_run(&dev->mem, dispatch_cb, &a, &ret, &gpa))
+		ret = guest_memory_lost(dev, gpa);
 	/* Any fd a handler did not take is closed here, whatever happened. */
 	for (unsigned i = 0; i < nfds; i++)
 		if (fds[i] >= 0)

@@ -37,6 +37,13 @@ struct vu_dev {
 	struct virtq vq; /* owns the kick and call fds */
 	int err_fd;	 /* owned, -1 if none */
 	bool more_work;	 /* the queue's budget ran out with requests left: serve again soon */
+	/*
+	 * Set by the serving loop: keeps its watch on the kick fd current. Called
+	 * before requests are served, so by the time a guest sees an answer the
+	 * daemon's fds are those of the running queue. NULL = none.
+	 */
+	void (*kick_watch)(struct vu_dev *dev, void *ctx);
+	void *kick_watch_ctx;
 	struct virtio_i2c_queue queue;
 };
 
@@ -63,7 +70,11 @@ int vu_dev_dispatch(struct vu_dev *dev, const struct vhost_user_hdr *hdr, const 
 /* The fd to watch for guest kicks, or -1 while the queue is not running. */
 int vu_dev_kick_fd(const struct vu_dev *dev);
 
-/* Consumes a kick and serves the queue. Returns 0 or -errno (connection unusable). */
+/*
+ * Consumes a kick and serves the queue. Returns 0 or -errno (connection
+ * unusable; -EFAULT: guest memory vanished under us, see guest_fault.h, logged).
+ * Message handlers that touch the rings are guarded the same way.
+ */
 int vu_dev_kick(struct vu_dev *dev);
 
 /*
@@ -79,14 +90,22 @@ bool vu_dev_has_more_work(const struct vu_dev *dev);
 unsigned vu_dev_kick_gen(const struct vu_dev *dev);
 
 /*
- * Busy-polling (--poll-max-ns). vu_dev_poll_begin returns false when the
- * queue cannot be polled now (not running, or a group is held waiting for a
- * kick); else it suppresses kicks, and vu_dev_poll_ready tells whether the
+ * Busy-polling (--poll-max-ns). vu_dev_poll_begin returns 0 when the queue
+ * cannot be polled now (not running, or a group is held waiting for a kick);
+ * else it suppresses kicks and returns 1 (-errno: connection unusable), and
+ * vu_dev_poll_ready (to be called under vu_dev_guarded) tells whether the
  * guest has made requests available. vu_dev_poll_end asks for kicks again and
  * serves what arrived meanwhile (0 or -errno, as vu_dev_serve).
  */
-bool vu_dev_poll_begin(struct vu_dev *dev);
+int vu_dev_poll_begin(struct vu_dev *dev);
 bool vu_dev_poll_ready(struct vu_dev *dev);
 int vu_dev_poll_end(struct vu_dev *dev);
+
+/*
+ * Runs fn(arg), which touches dev's guest memory, so that a fault there (the
+ * VMM truncated a memory file) ends only this connection: returns fn's
+ * value, or -EFAULT after logging why the connection must close.
+ */
+int vu_dev_guarded(struct vu_dev *dev, int (*fn)(void *arg), void *arg);
 
 #endif

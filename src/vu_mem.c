@@ -2,6 +2,7 @@
 #include "vu_mem.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -65,14 +66,48 @@ static int region_overlaps(const struct vu_mem *mem, const struct vu_mem_region 
 	return 0;
 }
 
+uint64_t vu_mem_limit(const struct vu_mem *mem)
+{
+	return mem->max_mapped ? mem->max_mapped : VU_MEM_DEFAULT_MAX_MAPPED;
+}
+
+/* Adds what desc would map to *total; false if that exceeds limit (or overflows). */
+static bool add_mapped(uint64_t *total, const struct vhost_user_mem_region *desc, uint64_t limit)
+{
+	uint64_t len;
+
+	/* Malformed sizes are refused by region_map; here they only must not wrap. */
+	if (desc->mmap_offset > UINT64_MAX - desc->memory_size)
+		return true;
+	len = desc->mmap_offset + desc->memory_size;
+	if (len > limit || *total > limit - len)
+		return false;
+	*total += len;
+	return true;
+}
+
+static uint64_t mapped_total(const struct vu_mem *mem)
+{
+	uint64_t total = 0;
+
+	for (unsigned i = 0; i < mem->n; i++)
+		total += mem->regions[i].map_len;
+	return total;
+}
+
 int vu_mem_set_table(struct vu_mem *mem, const struct vhost_user_mem_region *regions, unsigned n,
 		     const int *fds)
 {
-	struct vu_mem next = {0};
+	struct vu_mem next = {.max_mapped = mem->max_mapped};
+	uint64_t total = 0;
 	int ret = 0;
 
 	if (n > VU_MEM_MAX_REGIONS)
 		ret = -EINVAL;
+	/* Checked before mapping anything: the cap protects the address space itself. */
+	for (unsigned i = 0; i < n && ret == 0; i++)
+		if (!add_mapped(&total, &regions[i], vu_mem_limit(mem)))
+			ret = -E2BIG;
 	for (unsigned i = 0; i < n && ret == 0; i++) {
 		struct vu_mem_region r;
 
@@ -86,23 +121,28 @@ int vu_mem_set_table(struct vu_mem *mem, const struct vhost_user_mem_region *reg
 	}
 	for (unsigned i = 0; i < n; i++)
 		close(fds[i]);
+	vu_mem_clear(mem);
 	if (ret) {
 		vu_mem_clear(&next);
 		return ret;
 	}
-	vu_mem_clear(mem);
 	*mem = next;
 	return 0;
 }
 
 int vu_mem_add(struct vu_mem *mem, const struct vhost_user_mem_region *region, int fd)
 {
+	uint64_t total = mapped_total(mem);
 	struct vu_mem_region r;
 	int ret;
 
 	if (mem->n >= VU_MEM_MAX_REGIONS) {
 		close(fd);
 		return -ENOSPC;
+	}
+	if (!add_mapped(&total, region, vu_mem_limit(mem))) {
+		close(fd);
+		return -E2BIG;
 	}
 	ret = region_map(&r, region, fd);
 	close(fd);

@@ -20,6 +20,12 @@
 
 #define VU_MEM_MAX_REGIONS 32 /* reported by GET_MAX_MEM_SLOTS */
 
+/*
+ * Default cap on the address space one connection may map (--max-guest-memory):
+ * generous for real VMs, yet 128 connections fit in x86-64's 128 TiB user space.
+ */
+#define VU_MEM_DEFAULT_MAX_MAPPED (1ull << 40)
+
 struct vu_mem_region {
 	uint64_t gpa;  /* guest-physical start */
 	uint64_t size; /* bytes */
@@ -32,16 +38,33 @@ struct vu_mem_region {
 struct vu_mem {
 	struct vu_mem_region regions[VU_MEM_MAX_REGIONS];
 	unsigned n;
+	/*
+	 * Cap on the sum of map_len over the regions (what the table costs in
+	 * address space: each region is mapped from offset 0 of its fd, so
+	 * mmap_offset + size); 0 = VU_MEM_DEFAULT_MAX_MAPPED. Set by the owner,
+	 * kept across table changes.
+	 */
+	uint64_t max_mapped;
 };
+
+/* The cap in force (max_mapped, or the default). */
+uint64_t vu_mem_limit(const struct vu_mem *mem);
 
 /*
  * Replaces the whole table. Takes ownership of fds[0..n) (closed in every
- * case). On error the old table is kept. Returns 0 or -errno.
+ * case). On error the old table is unmapped too and the table is empty:
+ * nothing may keep using memory the VMM meant to replace. Returns 0,
+ * -E2BIG (the regions would map more than vu_mem_limit; nothing was
+ * mapped), -EINVAL or -errno of fstat/mmap.
  */
 int vu_mem_set_table(struct vu_mem *mem, const struct vhost_user_mem_region *regions, unsigned n,
 		     const int *fds);
 
-/* Adds one region (takes ownership of fd). Returns 0, -ENOSPC, -EINVAL or -errno of mmap. */
+/*
+ * Adds one region (takes ownership of fd); on error the table is unchanged.
+ * Returns 0, -ENOSPC, -E2BIG (over vu_mem_limit together with the regions
+ * already mapped), -EINVAL or -errno of mmap.
+ */
 int vu_mem_add(struct vu_mem *mem, const struct vhost_user_mem_region *region, int fd);
 
 /* Removes the region matching gpa, size and uva. Returns 0 or -ENOENT. */

@@ -96,6 +96,9 @@ static void test_bad_command_lines(void **state)
 		{{"-s", s, "-e", "stub@0x20", "-e", "lm75@0x20"}, "0x20"},
 		{{"-s", s, "-e", "stub@0x20", "stray-argument"}, "stray-argument"},
 		{{"-s", s, "-e", "stub@0x20", "-l", "1:0x200"}, "0x200"},
+		{{"-s", s, "-e", "stub@0x20", "--max-guest-memory=lots"}, "'lots'"},
+		{{"-s", s, "-e", "stub@0x20", "--max-guest-memory=512K"}, "'512K'"},
+		{{"-s", s, "-e", "stub@0x20", "--max-guest-memory", "1P"}, "'1P'"},
 		{{"-s", s}, NULL},	     /* no device at all */
 		{{"-e", "stub@0x20"}, NULL}, /* no socket path */
 	};

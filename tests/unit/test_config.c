@@ -775,6 +775,68 @@ static void test_full_bus(void **state)
 }
 
 /* A tiny or missing err buffer is truncated, never overrun. */
+/* --max-guest-memory: bytes or K/M/G/T (binary), 1M..65536T; default 1T. */
+static void test_max_guest_memory(void **state)
+{
+	static const struct {
+		const char *arg;
+		uint64_t bytes; /* 0 = refused */
+	} cases[] = {
+		{NULL, 1ull << 40},
+		{"1048576", 1ull << 20},
+		{"1024K", 1ull << 20},
+		{"1M", 1ull << 20},
+		{"3g", 3ull << 30},
+		{"64G", 64ull << 30},
+		{"2T", 2ull << 40},
+		{"65536T", 1ull << 56},
+		{"1048575", 0},
+		{"1023K", 0},
+		{"0", 0},
+		{"", 0},
+		{"M", 0},
+		{"1P", 0},
+		{"65537T", 0},
+		{"-1G", 0},
+		{"1.5G", 0},
+		{"1 G", 0},
+		{"99999999999999999999", 0},
+		{"18446744073709551617", 0},
+		{"1GB", 0},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char opt[64], err[256], expect[256];
+		const char *argv[] = {PROG, "-s", "/tmp/s", "-e", "stub@0x20", opt, NULL};
+		struct vi2c_config cfg;
+		struct argv_copy a;
+		enum cfg_result r;
+
+		snprintf(opt, sizeof(opt), "--max-guest-memory=%s",
+			 cases[i].arg ? cases[i].arg : "");
+		if (!cases[i].arg)
+			argv[5] = NULL;
+		argv_copy_init(&a, argv);
+		r = config_parse(&cfg, a.argc, a.argv, NULL, err, sizeof(err));
+		if (cases[i].bytes) {
+			if (r != CFG_OK)
+				printf("'%s': %s\n", opt, err);
+			assert_int_equal(r, CFG_OK);
+			assert_int_equal(cfg.max_guest_memory, cases[i].bytes);
+			config_free(&cfg);
+		} else {
+			snprintf(
+				expect, sizeof(expect),
+				"invalid --max-guest-memory '%s': must be a size from 1M to 65536T "
+				"(bytes, or with suffix K, M, G or T)",
+				cases[i].arg);
+			assert_int_equal(r, CFG_ERROR);
+			assert_string_equal(err, expect);
+		}
+		argv_copy_free(&a);
+	}
+}
+
 static void test_small_err(void **state)
 {
 	static const char *const src[] = ARGV("-s", "/s", "-l", "1:0x80");
@@ -798,11 +860,12 @@ int main(void)
 	const size_t n_good = sizeof(good_cases) / sizeof(good_cases[0]);
 	const size_t n_bad = sizeof(bad_cases) / sizeof(bad_cases[0]);
 	static const struct CMUnitTest fixed[] = {
-		cmocka_unit_test(test_version),	       cmocka_unit_test(test_help),
-		cmocka_unit_test(test_repeated_parse), cmocka_unit_test(test_free_safe),
-		cmocka_unit_test(test_spec_fields),    cmocka_unit_test(test_append_rollback),
-		cmocka_unit_test(test_parse_addr),     cmocka_unit_test(test_model_names),
-		cmocka_unit_test(test_full_bus),       cmocka_unit_test(test_small_err),
+		cmocka_unit_test(test_version),		 cmocka_unit_test(test_help),
+		cmocka_unit_test(test_repeated_parse),	 cmocka_unit_test(test_free_safe),
+		cmocka_unit_test(test_spec_fields),	 cmocka_unit_test(test_append_rollback),
+		cmocka_unit_test(test_parse_addr),	 cmocka_unit_test(test_model_names),
+		cmocka_unit_test(test_full_bus),	 cmocka_unit_test(test_small_err),
+		cmocka_unit_test(test_max_guest_memory),
 	};
 	const size_t n_fixed = sizeof(fixed) / sizeof(fixed[0]);
 	struct CMUnitTest *tests = calloc(n_good + n_bad + n_fixed, sizeof(*tests));
