@@ -905,7 +905,7 @@ static void json_tally(json_t *o, const struct tally *t)
 	put(o, "kicks_per_group", jnum(t->groups ? (double)t->kicks / (double)t->groups : 0));
 	put(o, "calls_per_group", jnum(t->groups ? (double)t->calls / (double)t->groups : 0));
 	put(o, "failure", jstr(t->err ? t->what : NULL));
-	/* Format 2: what the backend did wrong, and how often a device had to be reopened. */
+	/* Added later: what the backend did wrong, how often a device had to be reopened. */
 	put(o, "misbehaviour", jstr(bad ? buf : NULL));
 	put(o, "write_len_bad", jint((long long)t->write_len_bad));
 	put(o, "read_len_bad", jint((long long)t->read_len_bad));
@@ -931,8 +931,12 @@ static json_t *json_report(const struct report *r)
 	if (!root)
 		return NULL;
 	put(root, "tool", jstr("vi2c-bench"));
-	/* 2: adds label, backend.cmdline, misbehaviour counters, latency CPU, idle. */
-	put(root, "format", jint(2));
+	/*
+	 * Still 1: later fields (label, backend.cmdline, the misbehaviour
+	 * counters, latency CPU, idle) were only added, readers of the first
+	 * ones are unaffected.
+	 */
+	put(root, "format", jint(1));
 	put(root, "timestamp", jint((long long)time(NULL)));
 	put(root, "label", jstr(r->p.label));
 
@@ -1120,6 +1124,10 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: vi2c-bench --socket PATH --addr A [options]\n"
 		   "Measures a running vhost-user virtio-i2c backend (it never starts one).\n"
+		   "Opening a device is retried for 5 s while the backend refuses or resets "
+		   "connections;\n"
+		   "a backend breaking the spec is reported per configuration (exit 1 at the "
+		   "end).\n"
 		   "  -s, --socket PATH      socket base path: PATH0..PATH<N-1> are used (PATH "
 		   "itself\n"
 		   "                         if it is a socket and PATH0 does not exist)\n"
@@ -1377,13 +1385,17 @@ int main(int argc, char **argv)
 
 	if (!r)
 		return 1;
-	if (parse_args(argc, argv, &r->p))
+	if (parse_args(argc, argv, &r->p)) {
+		free(r);
 		return 2;
+	}
 	r->pid = r->p.pid;
 	samples = malloc((r->p.lat_count > r->p.warmup ? r->p.lat_count : r->p.warmup + 1) *
 			 sizeof(*samples));
-	if (!samples)
+	if (!samples) {
+		free(r);
 		return 1;
+	}
 	for (i = 0; i < r->p.n_lat_queues; i++) {
 		r->lat[r->n_lat++] =
 			(struct lat_result){.queue = r->p.lat_queues[i], .event_idx = true};
@@ -1396,6 +1408,8 @@ int main(int argc, char **argv)
 		r->scale[i].guests = r->p.scale[i];
 	if (r->p.footprint_path && load_footprint(r, r->p.footprint_path)) {
 		fprintf(stderr, "vi2c-bench: cannot load %s\n", r->p.footprint_path);
+		free(samples);
+		free(r);
 		return 2;
 	}
 	getloadavg(r->load_start, 3);
@@ -1421,6 +1435,8 @@ int main(int argc, char **argv)
 	if (r->p.json_path && (ret = write_json(r, r->p.json_path))) {
 		fprintf(stderr, "vi2c-bench: cannot write %s: %s\n", r->p.json_path,
 			strerror(-ret));
+		free(samples);
+		free(r);
 		return 1;
 	}
 	bad = failures(r);

@@ -222,7 +222,7 @@ static void check_report(const json_t *r, pid_t pid, enum backend b, const char 
 	size_t i;
 
 	check(str(r, "tool") && !strcmp(str(r, "tool"), "vi2c-bench"), "tool name");
-	check(num(r, "format") == 2, "format %g", num(r, "format"));
+	check(num(r, "format") == 1, "format %g", num(r, "format"));
 	check(str(r, "label") && !strcmp(str(r, "label"), label), "label %s", str(r, "label"));
 	m = json_object_get(r, "machine");
 	check(num(m, "nproc") >= 1 && str(m, "cpu") && str(m, "kernel"), "machine block");
