@@ -17,6 +17,8 @@
 #include "vu_frontend.h"
 
 #define BENCH_TIMEOUT_MS 5000
+/* How long opening a device is retried while the backend refuses or resets connections. */
+#define BENCH_OPEN_RETRY_MS 5000
 
 /* ------------------------------------------------------------------ */
 /* Time and statistics (stats.c)                                       */
@@ -50,6 +52,8 @@ pid_t proc_peer_pid(int sock_fd);
 int proc_cpu_ticks_ns(pid_t pid, uint64_t *ns);
 /* Sum of run time over /proc/PID/task/<tid>/schedstat, in ns (exact), live threads only. */
 int proc_cpu_sched_ns(pid_t pid, uint64_t *ns);
+/* Command line of PID, arguments joined by spaces (cut to len), "" on failure. */
+int proc_cmdline(pid_t pid, char *buf, size_t len);
 /* VmRSS, VmHWM, RssAnon/File/Shmem, VmSize, Threads of /proc/PID/status. */
 int proc_mem_read(pid_t pid, struct proc_mem *m);
 
@@ -70,9 +74,17 @@ struct guest {
 	uint64_t requests_ok;  /* requests with status OK */
 	uint64_t errors;       /* status ERR, untouched status, wrong data, unknown cookie */
 	uint64_t len_mismatch; /* used.len differing from 1 (write) / 2 (read) */
-	uint64_t kicks;	       /* kick eventfd writes */
-	uint64_t calls;	       /* call eventfd wake-ups consumed */
-	int call_poll_err;     /* last wait error (-ETIMEDOUT ...) */
+	/* what went wrong, for the report (all are also in errors or len_mismatch) */
+	uint64_t write_len_bad, read_len_bad;	/* used.len of a write != 1, of a read != 2 */
+	uint32_t write_len_seen, read_len_seen; /* the first wrong used.len of each */
+	uint64_t status_err;			/* status written but not OK */
+	uint64_t status_untouched;		/* status byte never written */
+	uint64_t data_wrong;			/* OK read returning other data than written */
+	uint64_t bad_id;			/* used id out of range or not a request of ours */
+	uint64_t open_retries;			/* opens retried (refused/reset/gone) */
+	uint64_t kicks;				/* kick eventfd writes */
+	uint64_t calls;				/* call eventfd wake-ups consumed */
+	int call_poll_err;			/* last wait error (-ETIMEDOUT ...) */
 };
 
 struct guest_opts {
@@ -86,7 +98,9 @@ struct guest_opts {
 /*
  * Connects, runs QEMU's init and start sequence, then primes the target:
  * writes [reg, pattern] and reads it back; if the device echoes it the reads
- * of the benchmark are checked against it. NULL + errno.
+ * of the benchmark are checked against it. A refused, reset or missing
+ * socket is retried for BENCH_OPEN_RETRY_MS (g->open_retries counts the
+ * retries). NULL + errno.
  */
 struct guest *guest_open(const struct guest_opts *opts);
 void guest_close(struct guest *g); /* NULL allowed */

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bench.h"
@@ -19,9 +20,48 @@
 #define COOKIE_WR   1
 #define COOKIE_RD   2
 
-struct guest *guest_open(const struct guest_opts *o)
+/* What a backend that re-creates its socket after each client answers for a moment. */
+static bool open_retryable(int err)
+{
+	return err == ECONNREFUSED || err == ECONNRESET || err == EPIPE || err == ENOENT;
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
+
+	nanosleep(&ts, NULL);
+}
+
+/* Connect, handshake and prime once: 0 or -errno (the device is closed on failure). */
+static int open_once(struct guest *g, const struct guest_opts *o, const struct vf_dev_opts *vo)
 {
 	uint8_t prime[2] = {o->reg, PATTERN}, back = 0;
+	int ret;
+
+	g->dev = vf_dev_open(o->path, vo);
+	if (!g->dev)
+		return -errno;
+	g->indirect = g->dev->acked_features & (1ull << VIRTIO_RING_F_INDIRECT_DESC);
+	/* Only a device that echoes what was written gets its reads checked. */
+	g->check_data = false;
+	ret = vf_i2c_write(g->dev, o->addr, prime, sizeof(prime));
+	if (!ret)
+		ret = vf_i2c_write_read(g->dev, o->addr, &o->reg, 1, &back, 1);
+	if (!ret && back == PATTERN)
+		g->check_data = true;
+	/* A request error is for the measurement to report; a dropped connection is not. */
+	if (ret == -ECONNRESET || ret == -EPIPE) {
+		vf_dev_destroy(g->dev);
+		g->dev = NULL;
+		return ret;
+	}
+	return 0;
+}
+
+struct guest *guest_open(const struct guest_opts *o)
+{
+	uint64_t t0 = bench_now_ns();
 	struct vf_dev_opts vo;
 	struct guest *g;
 	int err;
@@ -36,21 +76,26 @@ struct guest *guest_open(const struct guest_opts *o)
 	vo.mem_size = 1u << 20;
 	vo.bounce_size = 4096;
 	vo.timeout_ms = BENCH_TIMEOUT_MS;
-	g->dev = vf_dev_open(o->path, &vo);
-	if (!g->dev) {
-		err = errno;
-		free(g);
-		errno = err;
-		return NULL;
-	}
 	g->addr = o->addr;
 	g->reg = o->reg;
 	g->expect = PATTERN;
-	g->indirect = g->dev->acked_features & (1ull << VIRTIO_RING_F_INDIRECT_DESC);
-	/* Only a device that echoes what was written gets its reads checked. */
-	if (!vf_i2c_write(g->dev, o->addr, prime, sizeof(prime)) &&
-	    !vf_i2c_write_read(g->dev, o->addr, &o->reg, 1, &back, 1) && back == PATTERN)
-		g->check_data = true;
+	/*
+	 * Some backends (rust-vmm's vhost-device-i2c) serve one client per
+	 * listening socket and re-create it when the client leaves: until then
+	 * a connection is refused, or accepted by the old socket's backlog and
+	 * reset during the handshake. vf_conn_connect already waits out
+	 * ENOENT/ECONNREFUSED; the whole open is retried for the rest.
+	 */
+	while ((err = open_once(g, o, &vo))) {
+		if (!open_retryable(-err) ||
+		    bench_now_ns() - t0 > (uint64_t)BENCH_OPEN_RETRY_MS * 1000000) {
+			free(g);
+			errno = -err;
+			return NULL;
+		}
+		g->open_retries++;
+		sleep_ms(5);
+	}
 	return g;
 }
 
@@ -173,28 +218,42 @@ static int collect(struct guest *g, uint64_t *groups)
 	while (!(err = vf_vring_get_used(&dev->vr, &id, &len, &cookie))) {
 		uintptr_t k = (uintptr_t)cookie;
 		const struct vf_i2c_slot *s = &dev->slots[id];
-		bool ok = s->status == VIRTIO_I2C_MSG_OK;
+		bool rd = k == COOKIE_RD, ok = s->status == VIRTIO_I2C_MSG_OK;
 
 		if (k != COOKIE_WR && k != COOKIE_RD) {
 			g->errors++;
+			g->bad_id++;
 			continue;
 		}
 		/* used.len = bytes written: the status, plus the data byte of a read. */
-		if (len != (k == COOKIE_RD ? 2u : 1u))
+		if (len != (rd ? 2u : 1u)) {
 			g->len_mismatch++;
-		if (ok && k == COOKIE_RD && g->check_data && s->scratch[0] != g->expect)
+			if (rd && !g->read_len_bad++)
+				g->read_len_seen = len;
+			if (!rd && !g->write_len_bad++)
+				g->write_len_seen = len;
+		}
+		if (s->status == VF_I2C_UNTOUCHED)
+			g->status_untouched++;
+		else if (!ok)
+			g->status_err++;
+		if (ok && rd && g->check_data && s->scratch[0] != g->expect) {
 			ok = false;
+			g->data_wrong++;
+		}
 		if (ok)
 			g->requests_ok++;
 		else
 			g->errors++;
-		if (k == COOKIE_RD) {
+		if (rd) {
 			g->groups++;
 			(*groups)++;
 		}
 	}
-	if (err == -EBADMSG)
+	if (err == -EBADMSG) {
 		g->errors++;
+		g->bad_id++;
+	}
 	return err == -EAGAIN ? 0 : err;
 }
 

@@ -6,7 +6,9 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <limits.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -18,7 +20,6 @@
 #include <unistd.h>
 
 #include "bench.h"
-#include "json.h"
 
 #define MAX_RUNS    31
 #define MAX_CFGS    8
@@ -37,12 +38,17 @@ struct params {
 	unsigned lat_queues[MAX_CFGS], n_lat_queues;
 	unsigned tput_queues[MAX_CFGS], n_tput_queues;
 	unsigned scale[MAX_SCALE], n_scale;
-	const char *json_path, *footprint_path;
+	unsigned long idle_window_ms;
+	const char *json_path, *footprint_path, *label;
 };
 
 /* Totals over all runs of one configuration. */
 struct tally {
 	uint64_t groups, requests_ok, errors, len_mismatch, kicks, calls;
+	/* how the backend broke the spec (see struct guest) */
+	uint64_t write_len_bad, read_len_bad, status_err, status_untouched, data_wrong, bad_id;
+	uint32_t write_len_seen, read_len_seen;
+	uint64_t open_retries;
 	int err; /* first failure, 0 if none */
 	char what[96];
 };
@@ -51,6 +57,16 @@ struct lat_result {
 	unsigned queue;
 	bool event_idx;
 	struct lat_stats run[MAX_RUNS];
+	double cpu_sched[MAX_RUNS]; /* daemon ns per request */
+	double cpu_util[MAX_RUNS];  /* daemon CPU time / wall time of the timed run */
+	bool cpu_ok;
+	struct tally t;
+};
+
+/* The daemon's CPU use while a connected guest sends nothing. */
+struct idle_result {
+	double cpu_util[MAX_RUNS]; /* CPU time / wall time over the window */
+	bool cpu_ok;
 	struct tally t;
 };
 
@@ -84,6 +100,8 @@ struct report {
 	unsigned n_lat;
 	struct tput_result tput[MAX_CFGS];
 	struct scale_result scale[MAX_SCALE];
+	struct idle_result idle;
+	char cmdline[256]; /* the backend's, "" if unknown */
 	struct footprint_cfg fp[4];
 	unsigned n_fp;
 	bool have_fp;
@@ -110,6 +128,53 @@ static void tally_guest(struct tally *t, const struct guest *g)
 	t->len_mismatch += g->len_mismatch;
 	t->kicks += g->kicks;
 	t->calls += g->calls;
+	if (!t->write_len_bad)
+		t->write_len_seen = g->write_len_seen;
+	if (!t->read_len_bad)
+		t->read_len_seen = g->read_len_seen;
+	t->write_len_bad += g->write_len_bad;
+	t->read_len_bad += g->read_len_bad;
+	t->status_err += g->status_err;
+	t->status_untouched += g->status_untouched;
+	t->data_wrong += g->data_wrong;
+	t->bad_id += g->bad_id;
+	t->open_retries += g->open_retries;
+}
+
+/*
+ * One line saying how the backend broke the spec in this configuration
+ * (empty if it did not): virtio 1.2 5.20.6.1 has the device write the status
+ * byte, plus the data of a read, and used.len counts the bytes written.
+ */
+static bool misbehaviour(const struct tally *t, char *buf, size_t len)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+#define ADD(...)                                                                                   \
+	do {                                                                                       \
+		if (n < len)                                                                       \
+			n += (size_t)snprintf(buf + n, len - n, "%s", n ? "; " : "");              \
+		if (n < len)                                                                       \
+			n += (size_t)snprintf(buf + n, len - n, __VA_ARGS__);                      \
+	} while (0)
+	if (t->write_len_bad)
+		ADD("used.len %u for a 1-byte write (spec: 1, the status) in %llu requests",
+		    t->write_len_seen, (unsigned long long)t->write_len_bad);
+	if (t->read_len_bad)
+		ADD("used.len %u for a 1-byte read (spec: 2, data + status) in %llu requests",
+		    t->read_len_seen, (unsigned long long)t->read_len_bad);
+	if (t->status_err)
+		ADD("status not OK in %llu requests", (unsigned long long)t->status_err);
+	if (t->status_untouched)
+		ADD("status byte never written in %llu requests",
+		    (unsigned long long)t->status_untouched);
+	if (t->data_wrong)
+		ADD("wrong data read in %llu requests", (unsigned long long)t->data_wrong);
+	if (t->bad_id)
+		ADD("%llu used entries with an unknown id", (unsigned long long)t->bad_id);
+#undef ADD
+	return n > 0;
 }
 
 static void tally_fail(struct tally *t, int err, const char *what)
@@ -174,8 +239,10 @@ static void measure_latency(struct report *r, struct lat_result *l, unsigned run
 			       .event_idx = l->event_idx,
 			       .addr = r->p.addr,
 			       .reg = r->p.reg};
+	uint64_t s0, s1, k0, k1, t0, el;
 	char path[PATH_MAX];
 	struct guest *g;
+	pid_t pid;
 	int ret;
 
 	sock_path(&r->p, 0, path, sizeof(path));
@@ -185,12 +252,22 @@ static void measure_latency(struct report *r, struct lat_result *l, unsigned run
 		tally_fail(&l->t, -errno, "latency: cannot open the device");
 		return;
 	}
-	backend_pid(r, g);
+	pid = backend_pid(r, g);
 	ret = guest_run_latency(g, samples, r->p.warmup);
 	if (!ret) {
 		/* Warm-up groups are not counted. */
 		g->groups = g->requests_ok = g->kicks = g->calls = 0;
+		l->cpu_ok = !daemon_cpu(pid, &s0, &k0);
+		t0 = bench_now_ns();
 		ret = guest_run_latency(g, samples, r->p.lat_count);
+		el = bench_now_ns() - t0;
+		if (l->cpu_ok)
+			l->cpu_ok = !daemon_cpu(pid, &s1, &k1);
+		if (l->cpu_ok) {
+			/* With polling on, this includes the spinning between requests. */
+			l->cpu_sched[run] = (double)(s1 - s0) / (2.0 * r->p.lat_count);
+			l->cpu_util[run] = el ? (double)(s1 - s0) / (double)el : 0;
+		}
 	}
 	if (ret)
 		tally_fail(&l->t, ret, "latency run");
@@ -238,6 +315,58 @@ static void measure_full(struct report *r, struct tput_result *t, unsigned run)
 	else
 		t->gps[run] = (double)r->p.tput_count * 1e9 / (double)el;
 	tally_guest(&t->t, g);
+	guest_close(g);
+}
+
+static void sleep_ms(unsigned long ms)
+{
+	struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000};
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/*
+ * Idle cost: a started guest sends a few groups, then nothing. After
+ * IDLE_SETTLE_MS (far above any polling window) the daemon's CPU time over
+ * idle_window_ms must be ~0: polling stops when traffic does.
+ */
+#define IDLE_SETTLE_MS 100
+#define IDLE_GROUPS    100
+
+static void measure_idle(struct report *r, struct idle_result *d, unsigned run, uint32_t *samples)
+{
+	struct guest_opts o = {
+		.queue_size = 4, .event_idx = true, .addr = r->p.addr, .reg = r->p.reg};
+	uint64_t s0, s1, k0, k1, t0, el;
+	char path[PATH_MAX];
+	struct guest *g;
+	pid_t pid;
+	int ret;
+
+	sock_path(&r->p, 0, path, sizeof(path));
+	o.path = path;
+	g = guest_open(&o);
+	if (!g) {
+		tally_fail(&d->t, -errno, "idle: cannot open the device");
+		return;
+	}
+	pid = backend_pid(r, g);
+	ret = guest_run_latency(g, samples, IDLE_GROUPS);
+	if (!ret) {
+		sleep_ms(IDLE_SETTLE_MS);
+		d->cpu_ok = !daemon_cpu(pid, &s0, &k0);
+		t0 = bench_now_ns();
+		sleep_ms(r->p.idle_window_ms);
+		el = bench_now_ns() - t0;
+		if (d->cpu_ok)
+			d->cpu_ok = !daemon_cpu(pid, &s1, &k1);
+		if (d->cpu_ok)
+			d->cpu_util[run] = el ? (double)(s1 - s0) / (double)el : 0;
+	} else {
+		tally_fail(&d->t, ret, "idle: groups before the pause");
+	}
+	tally_guest(&d->t, g);
 	guest_close(g);
 }
 
@@ -397,53 +526,50 @@ out:
 /* Footprint file from vi2c-bench-startup                              */
 /* ------------------------------------------------------------------ */
 
+/* Number member of a JSON object: true and *out filled if present and a number. */
+static bool get_num(const json_t *obj, const char *key, double *out)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	if (!json_is_number(v))
+		return false;
+	*out = json_number_value(v);
+	return true;
+}
+
 static int load_footprint(struct report *r, const char *path)
 {
-	const struct json *cfgs, *c;
-	struct json *root;
-	char err[128], *text;
-	size_t len = 0;
-	FILE *f;
-	long sz;
+	json_error_t jerr;
+	json_t *root, *cfgs, *c;
+	size_t i;
 
-	f = fopen(path, "re");
-	if (!f)
-		return -errno;
-	fseek(f, 0, SEEK_END);
-	sz = ftell(f);
-	rewind(f);
-	text = malloc(sz > 0 ? (size_t)sz + 1 : 1);
-	if (text)
-		len = fread(text, 1, sz > 0 ? (size_t)sz : 0, f);
-	fclose(f);
-	if (!text)
-		return -ENOMEM;
-	text[len] = '\0';
-	root = json_parse(text, err, sizeof(err));
-	free(text);
+	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
 	if (!root) {
-		fprintf(stderr, "vi2c-bench: %s: %s\n", path, err);
+		fprintf(stderr, "vi2c-bench: %s:%d: %s\n", path, jerr.line, jerr.text);
 		return -EINVAL;
 	}
-	cfgs = json_get(root, "configs");
-	for (size_t i = 0; (c = json_at(cfgs, i)) && r->n_fp < 4; i++) {
+	cfgs = json_object_get(root, "configs");
+	json_array_foreach(cfgs, i, c)
+	{
 		struct footprint_cfg *fp = &r->fp[r->n_fp];
 		double sockets;
 
-		if (!json_get_num(c, "sockets", &sockets) ||
-		    !json_get_num(c, "listen_ms_median", &fp->listen_ms) ||
-		    !json_get_num(c, "listen_ms_max", &fp->listen_ms_max) ||
-		    !json_get_num(c, "idle_rss_kb", &fp->rss_kb))
+		if (r->n_fp >= 4)
+			break;
+		if (!get_num(c, "sockets", &sockets) ||
+		    !get_num(c, "listen_ms_median", &fp->listen_ms) ||
+		    !get_num(c, "listen_ms_max", &fp->listen_ms_max) ||
+		    !get_num(c, "idle_rss_kb", &fp->rss_kb))
 			continue;
 		fp->sockets = (unsigned)sockets;
 		fp->anon_kb = fp->file_kb = fp->shmem_kb = fp->threads = -1;
-		json_get_num(c, "idle_anon_kb", &fp->anon_kb);
-		json_get_num(c, "idle_file_kb", &fp->file_kb);
-		json_get_num(c, "idle_shmem_kb", &fp->shmem_kb);
-		json_get_num(c, "idle_threads", &fp->threads);
+		get_num(c, "idle_anon_kb", &fp->anon_kb);
+		get_num(c, "idle_file_kb", &fp->file_kb);
+		get_num(c, "idle_shmem_kb", &fp->shmem_kb);
+		get_num(c, "idle_threads", &fp->threads);
 		r->n_fp++;
 	}
-	json_free(root);
+	json_decref(root);
 	r->have_fp = true;
 	return 0;
 }
@@ -577,6 +703,14 @@ static double us(double ns)
 	return ns / 1000.0;
 }
 
+static void print_misbehaviour(const struct tally *t)
+{
+	char buf[512];
+
+	if (misbehaviour(t, buf, sizeof(buf)))
+		printf("  %-12s MISBEHAVED: %s\n", "", buf);
+}
+
 static void print_table(const struct report *r)
 {
 	unsigned R = r->p.runs;
@@ -587,9 +721,13 @@ static void print_table(const struct report *r)
 
 	cpu_model(cpu, sizeof(cpu));
 	uname(&u);
+	if (r->p.label)
+		printf("label: %s\n", r->p.label);
 	printf("vi2c-bench: backend pid %d, socket %s%s, target 0x%02x, %u run(s), medians over "
 	       "runs\n",
 	       (int)r->pid, r->p.socket, r->p.exact_path ? "" : "<n>", r->p.addr, R);
+	if (r->cmdline[0])
+		printf("backend: %s\n", r->cmdline);
 	printf("machine: %ld x %s, Linux %s, load %.2f -> %.2f\n\n", sysconf(_SC_NPROCESSORS_ONLN),
 	       cpu, u.release, r->load_start[0], r->load_end[0]);
 
@@ -598,8 +736,8 @@ static void print_table(const struct report *r)
 	printf("  p50 %.2f us   p99 %.2f us   p99.9 %.2f us\n\n", us(f50), us(f99), us(f999));
 
 	printf("latency: one [write 1][read 1] group, publish -> used + call, sequential\n");
-	printf("  %-12s %9s %9s %9s   %-19s %9s %9s\n", "config", "p50 us", "p99 us", "p99.9 us",
-	       "x floor 50/99/99.9", "kicks/grp", "calls/grp");
+	printf("  %-12s %9s %9s %9s   %-19s %9s %9s %9s %6s\n", "config", "p50 us", "p99 us",
+	       "p99.9 us", "x floor 50/99/99.9", "kicks/grp", "calls/grp", "dmn ns/req", "dmn %");
 	for (unsigned i = 0; i < r->n_lat; i++) {
 		const struct lat_result *l = &r->lat[i];
 		double p50 = MED(l->run, R, p50), p99 = MED(l->run, R, p99),
@@ -608,11 +746,15 @@ static void print_table(const struct report *r)
 		lat_name(l, cfg, sizeof(cfg));
 		if (l->t.err) {
 			printf("  %-12s FAILED: %s\n", cfg, l->t.what);
-			continue;
+		} else {
+			printf("  %-12s %9.2f %9.2f %9.2f   %5.2f/%5.2f/%5.2f   %9.2f %9.2f %9.0f "
+			       "%6.1f\n",
+			       cfg, us(p50), us(p99), us(p999), p50 / f50, p99 / f99, p999 / f999,
+			       (double)l->t.kicks / g, (double)l->t.calls / g,
+			       l->cpu_ok ? median_of(l->cpu_sched, R) : -1,
+			       l->cpu_ok ? 100 * median_of(l->cpu_util, R) : -1);
 		}
-		printf("  %-12s %9.2f %9.2f %9.2f   %5.2f/%5.2f/%5.2f   %9.2f %9.2f\n", cfg,
-		       us(p50), us(p99), us(p999), p50 / f50, p99 / f99, p999 / f999,
-		       (double)l->t.kicks / g, (double)l->t.calls / g);
+		print_misbehaviour(&l->t);
 	}
 
 	printf("\nthroughput: queue kept full of groups, EVENT_IDX on\n");
@@ -624,11 +766,13 @@ static void print_table(const struct report *r)
 
 		if (t->t.err) {
 			printf("  %-6u FAILED: %s\n", t->queue, t->t.what);
-			continue;
+		} else {
+			printf("  %-6u %11.0f %11.0f %14.0f %14.0f %9.3f %9.3f\n", t->queue, gps,
+			       2 * gps, t->cpu_ok ? median_of(t->cpu_sched, R) : -1,
+			       median_of(t->bench_cpu, R), (double)t->t.kicks / g,
+			       (double)t->t.calls / g);
 		}
-		printf("  %-6u %11.0f %11.0f %14.0f %14.0f %9.3f %9.3f\n", t->queue, gps, 2 * gps,
-		       t->cpu_ok ? median_of(t->cpu_sched, R) : -1, median_of(t->bench_cpu, R),
-		       (double)t->t.kicks / g, (double)t->t.calls / g);
+		print_misbehaviour(&t->t);
 	}
 
 	printf("\nscale: N guests connected, each sending groups one at a time on a queue of 4\n");
@@ -639,13 +783,29 @@ static void print_table(const struct report *r)
 
 		if (s->t.err) {
 			printf("  %-6u FAILED: %s\n", s->guests, s->t.what);
-			continue;
+		} else {
+			printf("  %-6u %11.0f %9.2f %9.2f %9.2f %9.0f %8.0f %14.0f\n", s->guests,
+			       median_of(s->gps, R), us(MED(s->run, R, p50)),
+			       us(MED(s->run, R, p99)), us(MED(s->run, R, p999)),
+			       s->mem_ok ? median_of(s->rss, R) : -1,
+			       s->mem_ok ? median_of(s->threads, R) : -1,
+			       s->cpu_ok ? median_of(s->cpu_sched, R) : -1);
 		}
-		printf("  %-6u %11.0f %9.2f %9.2f %9.2f %9.0f %8.0f %14.0f\n", s->guests,
-		       median_of(s->gps, R), us(MED(s->run, R, p50)), us(MED(s->run, R, p99)),
-		       us(MED(s->run, R, p999)), s->mem_ok ? median_of(s->rss, R) : -1,
-		       s->mem_ok ? median_of(s->threads, R) : -1,
-		       s->cpu_ok ? median_of(s->cpu_sched, R) : -1);
+		print_misbehaviour(&s->t);
+	}
+
+	if (r->p.idle_window_ms) {
+		const struct idle_result *d = &r->idle;
+
+		printf("\nidle: daemon CPU over %lu ms, from %d ms after a guest's last request\n",
+		       r->p.idle_window_ms, IDLE_SETTLE_MS);
+		if (d->t.err)
+			printf("  FAILED: %s\n", d->t.what);
+		else if (d->cpu_ok)
+			printf("  %.3f %% of a CPU\n", 100 * median_of(d->cpu_util, R));
+		else
+			printf("  not measured (no access to the backend's /proc)\n");
+		print_misbehaviour(&d->t);
 	}
 
 	if (r->have_fp) {
@@ -675,221 +835,285 @@ static void print_table(const struct report *r)
 	}
 }
 
-static void json_stats(struct jw *w, const struct lat_stats *run, unsigned R, const double *fl)
+/* ---- JSON report (jansson) ---- */
+
+/* Non-finite numbers (a ratio to a failed floor) are null, as JSON has no NaN. */
+static json_t *jnum(double v)
 {
-	jw_num(w, "p50_ns", MED(run, R, p50));
-	jw_num(w, "p99_ns", MED(run, R, p99));
-	jw_num(w, "p999_ns", MED(run, R, p999));
-	jw_num(w, "mean_ns", MED(run, R, mean));
-	jw_num(w, "max_ns", MED(run, R, max));
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
+/* NULL, or bytes that are not UTF-8 (a socket path may be anything), are null. */
+static json_t *jstr(const char *s)
+{
+	json_t *j = s ? json_string(s) : NULL;
+
+	return j ? j : json_null();
+}
+
+static json_t *jint(long long v)
+{
+	return json_integer(v);
+}
+
+/* Sets key; json_object_set_new takes the reference even on failure. */
+static void put(json_t *obj, const char *key, json_t *v)
+{
+	json_object_set_new(obj, key, v ? v : json_null());
+}
+
+static json_t *jdoubles(const double *v, unsigned n)
+{
+	json_t *a = json_array();
+
+	for (unsigned i = 0; a && i < n; i++)
+		json_array_append_new(a, jnum(v[i]));
+	return a;
+}
+
+static void json_stats(json_t *o, const struct lat_stats *run, unsigned R, const double *fl)
+{
+	json_t *a = json_array();
+
+	put(o, "p50_ns", jnum(MED(run, R, p50)));
+	put(o, "p99_ns", jnum(MED(run, R, p99)));
+	put(o, "p999_ns", jnum(MED(run, R, p999)));
+	put(o, "mean_ns", jnum(MED(run, R, mean)));
+	put(o, "max_ns", jnum(MED(run, R, max)));
 	if (fl) {
-		jw_num(w, "p50_x_floor", fl[0] > 0 ? MED(run, R, p50) / fl[0] : 0);
-		jw_num(w, "p99_x_floor", fl[1] > 0 ? MED(run, R, p99) / fl[1] : 0);
-		jw_num(w, "p999_x_floor", fl[2] > 0 ? MED(run, R, p999) / fl[2] : 0);
+		put(o, "p50_x_floor", jnum(fl[0] > 0 ? MED(run, R, p50) / fl[0] : 0));
+		put(o, "p99_x_floor", jnum(fl[1] > 0 ? MED(run, R, p99) / fl[1] : 0));
+		put(o, "p999_x_floor", jnum(fl[2] > 0 ? MED(run, R, p999) / fl[2] : 0));
 	}
-	jw_arr(w, "per_run");
-	for (unsigned i = 0; i < R; i++) {
-		jw_obj(w, NULL);
-		jw_int(w, "count", (long long)run[i].count);
-		jw_num(w, "p50_ns", run[i].p50);
-		jw_num(w, "p99_ns", run[i].p99);
-		jw_num(w, "p999_ns", run[i].p999);
-		jw_num(w, "mean_ns", run[i].mean);
-		jw_end_obj(w);
-	}
-	jw_end_arr(w);
+	for (unsigned i = 0; a && i < R; i++)
+		json_array_append_new(
+			a, json_pack("{s:I, s:o, s:o, s:o, s:o}", "count", (json_int_t)run[i].count,
+				     "p50_ns", jnum(run[i].p50), "p99_ns", jnum(run[i].p99),
+				     "p999_ns", jnum(run[i].p999), "mean_ns", jnum(run[i].mean)));
+	put(o, "per_run", a);
 }
 
-static void json_tally(struct jw *w, const struct tally *t)
+static void json_tally(json_t *o, const struct tally *t)
 {
-	jw_int(w, "groups", (long long)t->groups);
-	jw_int(w, "requests_ok", (long long)t->requests_ok);
-	jw_int(w, "errors", (long long)t->errors);
-	jw_int(w, "len_mismatch", (long long)t->len_mismatch);
-	jw_num(w, "kicks_per_group", t->groups ? (double)t->kicks / (double)t->groups : 0);
-	jw_num(w, "calls_per_group", t->groups ? (double)t->calls / (double)t->groups : 0);
-	jw_str(w, "failure", t->err ? t->what : NULL);
+	char buf[512];
+	bool bad = misbehaviour(t, buf, sizeof(buf));
+
+	put(o, "groups", jint((long long)t->groups));
+	put(o, "requests_ok", jint((long long)t->requests_ok));
+	put(o, "errors", jint((long long)t->errors));
+	put(o, "len_mismatch", jint((long long)t->len_mismatch));
+	put(o, "kicks_per_group", jnum(t->groups ? (double)t->kicks / (double)t->groups : 0));
+	put(o, "calls_per_group", jnum(t->groups ? (double)t->calls / (double)t->groups : 0));
+	put(o, "failure", jstr(t->err ? t->what : NULL));
+	/* Added later: what the backend did wrong, how often a device had to be reopened. */
+	put(o, "misbehaviour", jstr(bad ? buf : NULL));
+	put(o, "write_len_bad", jint((long long)t->write_len_bad));
+	put(o, "read_len_bad", jint((long long)t->read_len_bad));
+	put(o, "status_errors", jint((long long)t->status_err));
+	put(o, "status_untouched", jint((long long)t->status_untouched));
+	put(o, "data_wrong", jint((long long)t->data_wrong));
+	put(o, "bad_used_id", jint((long long)t->bad_id));
+	put(o, "open_retries", jint((long long)t->open_retries));
 }
 
-static void json_doubles(struct jw *w, const char *key, const double *v, unsigned n)
-{
-	jw_arr(w, key);
-	for (unsigned i = 0; i < n; i++)
-		jw_num(w, NULL, v[i]);
-	jw_end_arr(w);
-}
-
-static int write_json(const struct report *r, const char *path)
+static json_t *json_report(const struct report *r)
 {
 	unsigned R = r->p.runs;
 	double fl[3] = {MED(r->floor, R, p50), MED(r->floor, R, p99), MED(r->floor, R, p999)};
 	char cpu[128], cfg[32], host[128] = "";
+	json_t *root, *o, *a;
 	struct utsname u;
-	struct jw w;
-	FILE *f;
 
-	f = fopen(path, "we");
-	if (!f)
-		return -errno;
 	cpu_model(cpu, sizeof(cpu));
 	uname(&u);
 	gethostname(host, sizeof(host) - 1);
-	jw_init(&w, f);
-	jw_obj(&w, NULL);
-	jw_str(&w, "tool", "vi2c-bench");
-	jw_int(&w, "format", 1);
-	jw_int(&w, "timestamp", (long long)time(NULL));
+	root = json_object();
+	if (!root)
+		return NULL;
+	put(root, "tool", jstr("vi2c-bench"));
+	/*
+	 * Still 1: later fields (label, backend.cmdline, the misbehaviour
+	 * counters, latency CPU, idle) were only added, readers of the first
+	 * ones are unaffected.
+	 */
+	put(root, "format", jint(1));
+	put(root, "timestamp", jint((long long)time(NULL)));
+	put(root, "label", jstr(r->p.label));
 
-	jw_obj(&w, "machine");
-	jw_int(&w, "nproc", sysconf(_SC_NPROCESSORS_ONLN));
-	jw_str(&w, "cpu", cpu);
-	jw_str(&w, "kernel", u.release);
-	jw_str(&w, "hostname", host);
-	json_doubles(&w, "load_start", r->load_start, 3);
-	json_doubles(&w, "load_end", r->load_end, 3);
-	jw_end_obj(&w);
+	o = json_object();
+	put(o, "nproc", jint(sysconf(_SC_NPROCESSORS_ONLN)));
+	put(o, "cpu", jstr(cpu));
+	put(o, "kernel", jstr(u.release));
+	put(o, "hostname", jstr(host));
+	put(o, "load_start", jdoubles(r->load_start, 3));
+	put(o, "load_end", jdoubles(r->load_end, 3));
+	put(root, "machine", o);
 
-	jw_obj(&w, "backend");
-	jw_str(&w, "socket", r->p.socket);
-	jw_bool(&w, "socket_index_appended", !r->p.exact_path);
-	jw_int(&w, "sockets", r->p.sockets);
-	jw_int(&w, "pid", r->pid);
-	jw_int(&w, "addr", r->p.addr);
-	jw_int(&w, "reg", r->p.reg);
-	jw_end_obj(&w);
+	o = json_object();
+	put(o, "socket", jstr(r->p.socket));
+	put(o, "socket_index_appended", json_boolean(!r->p.exact_path));
+	put(o, "sockets", jint(r->p.sockets));
+	put(o, "pid", jint(r->pid));
+	put(o, "cmdline", jstr(r->cmdline[0] ? r->cmdline : NULL));
+	put(o, "addr", jint(r->p.addr));
+	put(o, "reg", jint(r->p.reg));
+	put(root, "backend", o);
 
-	jw_obj(&w, "params");
-	jw_int(&w, "runs", R);
-	jw_int(&w, "warmup", (long long)r->p.warmup);
-	jw_int(&w, "latency_count", (long long)r->p.lat_count);
-	jw_int(&w, "throughput_count", (long long)r->p.tput_count);
-	jw_int(&w, "scale_total", (long long)r->p.scale_total);
-	jw_str(&w, "statistic", "median over runs of each per-run percentile (nearest rank)");
-	jw_str(&w, "cpu_source", "sum of /proc/PID/task/*/schedstat run time");
-	jw_end_obj(&w);
+	o = json_object();
+	put(o, "runs", jint(R));
+	put(o, "warmup", jint((long long)r->p.warmup));
+	put(o, "latency_count", jint((long long)r->p.lat_count));
+	put(o, "throughput_count", jint((long long)r->p.tput_count));
+	put(o, "scale_total", jint((long long)r->p.scale_total));
+	put(o, "idle_window_ms", jint((long long)r->p.idle_window_ms));
+	put(o, "open_retry_ms", jint(BENCH_OPEN_RETRY_MS));
+	put(o, "statistic", jstr("median over runs of each per-run percentile (nearest rank)"));
+	put(o, "cpu_source", jstr("sum of /proc/PID/task/*/schedstat run time"));
+	put(root, "params", o);
 
-	jw_obj(&w, "floor");
-	jw_str(&w, "method", "eventfd ping-pong between two threads, poll()+read() both sides");
-	jw_str(&w, "failure", r->floor_err ? strerror(-r->floor_err) : NULL);
-	json_stats(&w, r->floor, R, NULL);
-	jw_end_obj(&w);
+	o = json_object();
+	put(o, "method", jstr("eventfd ping-pong between two threads, poll()+read() both sides"));
+	put(o, "failure", jstr(r->floor_err ? strerror(-r->floor_err) : NULL));
+	json_stats(o, r->floor, R, NULL);
+	put(root, "floor", o);
 
-	jw_arr(&w, "latency");
+	a = json_array();
 	for (unsigned i = 0; i < r->n_lat; i++) {
 		const struct lat_result *l = &r->lat[i];
 
 		lat_name(l, cfg, sizeof(cfg));
-		jw_obj(&w, NULL);
-		jw_str(&w, "name", cfg);
-		jw_int(&w, "queue", l->queue);
-		jw_bool(&w, "event_idx", l->event_idx);
-		jw_int(&w, "runs", R);
-		jw_int(&w, "count_per_run", (long long)r->p.lat_count);
-		json_tally(&w, &l->t);
-		json_stats(&w, l->run, R, fl);
-		jw_end_obj(&w);
+		o = json_object();
+		put(o, "name", jstr(cfg));
+		put(o, "queue", jint(l->queue));
+		put(o, "event_idx", json_boolean(l->event_idx));
+		put(o, "runs", jint(R));
+		put(o, "count_per_run", jint((long long)r->p.lat_count));
+		json_tally(o, &l->t);
+		json_stats(o, l->run, R, fl);
+		put(o, "daemon_cpu_ns_per_request",
+		    l->cpu_ok ? jnum(median_of(l->cpu_sched, R)) : json_null());
+		put(o, "daemon_cpu_utilization",
+		    l->cpu_ok ? jnum(median_of(l->cpu_util, R)) : json_null());
+		json_array_append_new(a, o);
 	}
-	jw_end_arr(&w);
+	put(root, "latency", a);
 
-	jw_arr(&w, "throughput");
+	a = json_array();
 	for (unsigned i = 0; i < r->p.n_tput_queues; i++) {
 		const struct tput_result *t = &r->tput[i];
 
-		jw_obj(&w, NULL);
-		jw_int(&w, "queue", t->queue);
-		jw_bool(&w, "event_idx", true);
-		jw_int(&w, "runs", R);
-		jw_int(&w, "count_per_run", (long long)r->p.tput_count);
-		json_tally(&w, &t->t);
-		jw_num(&w, "groups_per_s", median_of(t->gps, R));
-		jw_num(&w, "requests_per_s", 2 * median_of(t->gps, R));
-		if (t->cpu_ok) {
-			jw_num(&w, "daemon_cpu_ns_per_request", median_of(t->cpu_sched, R));
-			jw_num(&w, "daemon_cpu_ns_per_request_stat", median_of(t->cpu_ticks, R));
-		} else {
-			jw_null(&w, "daemon_cpu_ns_per_request");
-			jw_null(&w, "daemon_cpu_ns_per_request_stat");
-		}
-		jw_num(&w, "bench_cpu_ns_per_request", median_of(t->bench_cpu, R));
-		json_doubles(&w, "groups_per_s_per_run", t->gps, R);
-		json_doubles(&w, "daemon_cpu_ns_per_request_per_run", t->cpu_sched, R);
-		jw_end_obj(&w);
+		o = json_object();
+		put(o, "queue", jint(t->queue));
+		put(o, "event_idx", json_true());
+		put(o, "runs", jint(R));
+		put(o, "count_per_run", jint((long long)r->p.tput_count));
+		json_tally(o, &t->t);
+		put(o, "groups_per_s", jnum(median_of(t->gps, R)));
+		put(o, "requests_per_s", jnum(2 * median_of(t->gps, R)));
+		put(o, "daemon_cpu_ns_per_request",
+		    t->cpu_ok ? jnum(median_of(t->cpu_sched, R)) : json_null());
+		put(o, "daemon_cpu_ns_per_request_stat",
+		    t->cpu_ok ? jnum(median_of(t->cpu_ticks, R)) : json_null());
+		put(o, "bench_cpu_ns_per_request", jnum(median_of(t->bench_cpu, R)));
+		put(o, "groups_per_s_per_run", jdoubles(t->gps, R));
+		put(o, "daemon_cpu_ns_per_request_per_run", jdoubles(t->cpu_sched, R));
+		json_array_append_new(a, o);
 	}
-	jw_end_arr(&w);
+	put(root, "throughput", a);
 
-	jw_arr(&w, "scale");
+	a = json_array();
 	for (unsigned i = 0; i < r->p.n_scale; i++) {
 		const struct scale_result *s = &r->scale[i];
 
-		jw_obj(&w, NULL);
-		jw_int(&w, "guests", s->guests);
-		jw_int(&w, "queue", 4);
-		jw_int(&w, "runs", R);
-		jw_int(&w, "max_groups_per_guest", (long long)scale_per_guest(&r->p, s->guests));
-		json_tally(&w, &s->t);
-		jw_num(&w, "groups_per_s", median_of(s->gps, R));
-		json_stats(&w, s->run, R, fl);
+		o = json_object();
+		put(o, "guests", jint(s->guests));
+		put(o, "queue", jint(4));
+		put(o, "runs", jint(R));
+		put(o, "max_groups_per_guest", jint((long long)scale_per_guest(&r->p, s->guests)));
+		json_tally(o, &s->t);
+		put(o, "groups_per_s", jnum(median_of(s->gps, R)));
+		json_stats(o, s->run, R, fl);
 		if (s->mem_ok) {
-			jw_num(&w, "daemon_rss_kb", median_of(s->rss, R));
-			jw_num(&w, "daemon_rss_anon_kb", median_of(s->anon, R));
-			jw_num(&w, "daemon_rss_file_kb", median_of(s->file, R));
-			jw_num(&w, "daemon_rss_shmem_kb", median_of(s->shmem, R));
-			jw_num(&w, "daemon_threads", median_of(s->threads, R));
+			put(o, "daemon_rss_kb", jnum(median_of(s->rss, R)));
+			put(o, "daemon_rss_anon_kb", jnum(median_of(s->anon, R)));
+			put(o, "daemon_rss_file_kb", jnum(median_of(s->file, R)));
+			put(o, "daemon_rss_shmem_kb", jnum(median_of(s->shmem, R)));
+			put(o, "daemon_threads", jnum(median_of(s->threads, R)));
 		} else {
-			jw_null(&w, "daemon_rss_kb");
-			jw_null(&w, "daemon_threads");
+			put(o, "daemon_rss_kb", json_null());
+			put(o, "daemon_threads", json_null());
 		}
-		if (s->cpu_ok)
-			jw_num(&w, "daemon_cpu_ns_per_request", median_of(s->cpu_sched, R));
-		else
-			jw_null(&w, "daemon_cpu_ns_per_request");
-		json_doubles(&w, "groups_per_s_per_run", s->gps, R);
-		jw_end_obj(&w);
+		put(o, "daemon_cpu_ns_per_request",
+		    s->cpu_ok ? jnum(median_of(s->cpu_sched, R)) : json_null());
+		put(o, "groups_per_s_per_run", jdoubles(s->gps, R));
+		json_array_append_new(a, o);
 	}
-	jw_end_arr(&w);
+	put(root, "scale", a);
+
+	if (r->p.idle_window_ms) {
+		const struct idle_result *d = &r->idle;
+
+		o = json_object();
+		put(o, "settle_ms", jint(IDLE_SETTLE_MS));
+		put(o, "window_ms", jint((long long)r->p.idle_window_ms));
+		json_tally(o, &d->t);
+		put(o, "daemon_cpu_utilization",
+		    d->cpu_ok ? jnum(median_of(d->cpu_util, R)) : json_null());
+		put(o, "daemon_cpu_utilization_per_run", jdoubles(d->cpu_util, R));
+		put(root, "idle", o);
+	} else {
+		put(root, "idle", json_null());
+	}
 
 	if (r->have_fp) {
-		jw_arr(&w, "footprint");
+		a = json_array();
 		for (unsigned i = 0; i < r->n_fp; i++) {
 			const struct footprint_cfg *fp = &r->fp[i];
 
-			jw_obj(&w, NULL);
-			jw_int(&w, "sockets", fp->sockets);
-			jw_num(&w, "listen_ms_median", fp->listen_ms);
-			jw_num(&w, "listen_ms_max", fp->listen_ms_max);
-			jw_num(&w, "idle_rss_kb", fp->rss_kb);
-			jw_num(&w, "idle_anon_kb", fp->anon_kb);
-			jw_num(&w, "idle_file_kb", fp->file_kb);
-			jw_num(&w, "idle_shmem_kb", fp->shmem_kb);
-			jw_num(&w, "idle_threads", fp->threads);
-			jw_end_obj(&w);
+			o = json_object();
+			put(o, "sockets", jint(fp->sockets));
+			put(o, "listen_ms_median", jnum(fp->listen_ms));
+			put(o, "listen_ms_max", jnum(fp->listen_ms_max));
+			put(o, "idle_rss_kb", jnum(fp->rss_kb));
+			put(o, "idle_anon_kb", jnum(fp->anon_kb));
+			put(o, "idle_file_kb", jnum(fp->file_kb));
+			put(o, "idle_shmem_kb", jnum(fp->shmem_kb));
+			put(o, "idle_threads", jnum(fp->threads));
+			json_array_append_new(a, o);
 		}
-		jw_end_arr(&w);
+		put(root, "footprint", a);
 	} else {
-		jw_null(&w, "footprint");
+		put(root, "footprint", json_null());
 	}
 
-	jw_arr(&w, "targets");
+	a = json_array();
 	for (unsigned i = 0; i < n_targets; i++) {
 		const struct target *t = &targets[i];
 
-		jw_obj(&w, NULL);
-		jw_str(&w, "name", t->name);
-		if (t->measured)
-			jw_num(&w, "value", t->value);
-		else
-			jw_null(&w, "value");
-		jw_str(&w, "op", t->at_most ? "<=" : ">=");
-		jw_num(&w, "limit", t->limit);
-		jw_str(&w, "unit", t->unit);
-		jw_str(&w, "verdict", verdict(t));
-		jw_end_obj(&w);
+		o = json_object();
+		put(o, "name", jstr(t->name));
+		put(o, "value", t->measured ? jnum(t->value) : json_null());
+		put(o, "op", jstr(t->at_most ? "<=" : ">="));
+		put(o, "limit", jnum(t->limit));
+		put(o, "unit", jstr(t->unit));
+		put(o, "verdict", jstr(verdict(t)));
+		json_array_append_new(a, o);
 	}
-	jw_end_arr(&w);
-	jw_end_obj(&w);
-	if (fclose(f))
-		return -errno;
-	return 0;
+	put(root, "targets", a);
+	return root;
+}
+
+static int write_json(const struct report *r, const char *path)
+{
+	json_t *root = json_report(r);
+	int ret;
+
+	if (!root)
+		return -ENOMEM;
+	errno = 0;
+	ret = json_dump_file(root, path, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+	json_decref(root);
+	return ret ? (errno ? -errno : -EIO) : 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -900,6 +1124,10 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: vi2c-bench --socket PATH --addr A [options]\n"
 		   "Measures a running vhost-user virtio-i2c backend (it never starts one).\n"
+		   "Opening a device is retried for 5 s while the backend refuses or resets "
+		   "connections;\n"
+		   "a backend breaking the spec is reported per configuration (exit 1 at the "
+		   "end).\n"
 		   "  -s, --socket PATH      socket base path: PATH0..PATH<N-1> are used (PATH "
 		   "itself\n"
 		   "                         if it is a socket and PATH0 does not exist)\n"
@@ -917,6 +1145,10 @@ static void usage(FILE *f)
 		   "      --latency-queues LIST   (default 4,256)\n"
 		   "      --throughput-queues LIST (default 256,1024)\n"
 		   "      --scale LIST       guest counts (default 1,8,64; capped by --sockets)\n"
+		   "      --idle-window-ms N daemon CPU of an idle guest over N ms (default "
+		   "500; 0 = skip)\n"
+		   "      --label TEXT       names the run in the report (e.g. the backend's "
+		   "options)\n"
 		   "      --footprint FILE   vi2c-bench-startup output to include\n"
 		   "  -j, --json FILE        write the JSON report there\n"
 		   "  -h, --help\n");
@@ -961,6 +1193,8 @@ enum {
 	OPT_TPUT_QUEUES,
 	OPT_SCALE,
 	OPT_FOOTPRINT,
+	OPT_IDLE_WINDOW,
+	OPT_LABEL,
 };
 
 static int parse_args(int argc, char **argv, struct params *p)
@@ -980,6 +1214,8 @@ static int parse_args(int argc, char **argv, struct params *p)
 		{"throughput-queues", required_argument, NULL, OPT_TPUT_QUEUES},
 		{"scale", required_argument, NULL, OPT_SCALE},
 		{"footprint", required_argument, NULL, OPT_FOOTPRINT},
+		{"idle-window-ms", required_argument, NULL, OPT_IDLE_WINDOW},
+		{"label", required_argument, NULL, OPT_LABEL},
 		{"json", required_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
@@ -997,6 +1233,7 @@ static int parse_args(int argc, char **argv, struct params *p)
 	p->lat_count = 20000;
 	p->tput_count = 200000;
 	p->scale_total = 60000;
+	p->idle_window_ms = 500;
 	p->lat_queues[0] = 4;
 	p->lat_queues[1] = 256;
 	p->n_lat_queues = 2;
@@ -1062,6 +1299,12 @@ static int parse_args(int argc, char **argv, struct params *p)
 		case OPT_FOOTPRINT:
 			p->footprint_path = optarg;
 			break;
+		case OPT_IDLE_WINDOW:
+			err = parse_ulong(optarg, 0, 60000, &p->idle_window_ms);
+			break;
+		case OPT_LABEL:
+			p->label = optarg;
+			break;
 		case 'j':
 			p->json_path = optarg;
 			break;
@@ -1112,16 +1355,24 @@ static int parse_args(int argc, char **argv, struct params *p)
 	return 0;
 }
 
+/* A configuration that failed or saw the backend break the spec. */
+static bool bad_tally(const struct tally *t)
+{
+	return t->err || t->errors || t->len_mismatch;
+}
+
 static unsigned failures(const struct report *r)
 {
 	unsigned n = r->floor_err ? 1 : 0;
 
 	for (unsigned i = 0; i < r->n_lat; i++)
-		n += r->lat[i].t.err || r->lat[i].t.errors;
+		n += bad_tally(&r->lat[i].t);
 	for (unsigned i = 0; i < r->p.n_tput_queues; i++)
-		n += r->tput[i].t.err || r->tput[i].t.errors;
+		n += bad_tally(&r->tput[i].t);
 	for (unsigned i = 0; i < r->p.n_scale; i++)
-		n += r->scale[i].t.err || r->scale[i].t.errors;
+		n += bad_tally(&r->scale[i].t);
+	if (r->p.idle_window_ms)
+		n += bad_tally(&r->idle.t);
 	return n;
 }
 
@@ -1130,16 +1381,21 @@ int main(int argc, char **argv)
 	struct report *r = calloc(1, sizeof(*r));
 	uint32_t *samples;
 	unsigned run, i, bad;
+	int ret;
 
 	if (!r)
 		return 1;
-	if (parse_args(argc, argv, &r->p))
+	if (parse_args(argc, argv, &r->p)) {
+		free(r);
 		return 2;
+	}
 	r->pid = r->p.pid;
 	samples = malloc((r->p.lat_count > r->p.warmup ? r->p.lat_count : r->p.warmup + 1) *
 			 sizeof(*samples));
-	if (!samples)
+	if (!samples) {
+		free(r);
 		return 1;
+	}
 	for (i = 0; i < r->p.n_lat_queues; i++) {
 		r->lat[r->n_lat++] =
 			(struct lat_result){.queue = r->p.lat_queues[i], .event_idx = true};
@@ -1152,6 +1408,8 @@ int main(int argc, char **argv)
 		r->scale[i].guests = r->p.scale[i];
 	if (r->p.footprint_path && load_footprint(r, r->p.footprint_path)) {
 		fprintf(stderr, "vi2c-bench: cannot load %s\n", r->p.footprint_path);
+		free(samples);
+		free(r);
 		return 2;
 	}
 	getloadavg(r->load_start, 3);
@@ -1166,19 +1424,25 @@ int main(int argc, char **argv)
 			measure_full(r, &r->tput[i], run);
 		for (i = 0; i < r->p.n_scale; i++)
 			measure_scale(r, &r->scale[i], run);
+		if (r->p.idle_window_ms)
+			measure_idle(r, &r->idle, run, samples);
 	}
+	if (r->pid > 0)
+		proc_cmdline(r->pid, r->cmdline, sizeof(r->cmdline));
 	getloadavg(r->load_end, 3);
 	evaluate_targets(r);
 	print_table(r);
-	if (r->p.json_path && write_json(r, r->p.json_path)) {
+	if (r->p.json_path && (ret = write_json(r, r->p.json_path))) {
 		fprintf(stderr, "vi2c-bench: cannot write %s: %s\n", r->p.json_path,
-			strerror(errno));
+			strerror(-ret));
+		free(samples);
+		free(r);
 		return 1;
 	}
 	bad = failures(r);
 	if (bad)
-		fprintf(stderr, "vi2c-bench: %u measurement(s) failed or saw request errors\n",
-			bad);
+		fprintf(stderr,
+			"vi2c-bench: %u measurement(s) failed or saw the backend misbehave\n", bad);
 	free(samples);
 	free(r);
 	return bad ? 1 : 0;

@@ -111,3 +111,29 @@ int proc_mem_read(pid_t pid, struct proc_mem *m)
 	m->threads = field_kb(buf, "\nThreads:");
 	return m->rss_kb < 0 ? -EPROTO : 0;
 }
+
+int proc_cmdline(pid_t pid, char *buf, size_t len)
+{
+	char path[64];
+	size_t n;
+	FILE *f;
+
+	if (!len)
+		return -EINVAL;
+	buf[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	n = fread(buf, 1, len - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* Arguments are NUL-separated (a trailing NUL ends the last one). */
+	while (n > 0 && buf[n - 1] == '\0')
+		n--;
+	for (size_t i = 0; i < n; i++) {
+		if (buf[i] == '\0')
+			buf[i] = ' ';
+	}
+	return n ? 0 : -ESRCH;
+}

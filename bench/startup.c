@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <limits.h>
 #include <signal.h>
 #include <spawn.h>
@@ -23,7 +24,6 @@
 #include <unistd.h>
 
 #include "bench.h"
-#include "json.h"
 
 #define MAX_REPS       101
 #define MAX_COUNTS     4
@@ -140,11 +140,12 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static int measure(const struct opts *o, unsigned count, struct jw *w)
+static int measure(const struct opts *o, unsigned count, json_t *configs)
 {
 	char base[PATH_MAX], last[PATH_MAX + 16];
 	double ms[MAX_REPS], rss[3], anon[3], file[3], shmem[3];
 	struct proc_mem mem = {0};
+	json_t *runs, *c;
 	unsigned rep;
 	pid_t pid;
 
@@ -197,23 +198,18 @@ static int measure(const struct opts *o, unsigned count, struct jw *w)
 		file[rep] = mem.file_kb;
 		shmem[rep] = mem.shmem_kb;
 	}
-	jw_obj(w, NULL);
-	jw_int(w, "sockets", count);
-	jw_arr(w, "listen_ms");
-	for (rep = 0; rep < o->reps; rep++)
-		jw_num(w, NULL, ms[rep]);
-	jw_end_arr(w);
+	runs = json_array();
+	for (rep = 0; runs && rep < o->reps; rep++)
+		json_array_append_new(runs, json_real(ms[rep]));
 	qsort(ms, o->reps, sizeof(*ms), cmp_double);
-	jw_num(w, "listen_ms_median", median_of(ms, o->reps));
-	jw_num(w, "listen_ms_min", ms[0]);
-	jw_num(w, "listen_ms_max", ms[o->reps - 1]);
-	jw_num(w, "idle_rss_kb", median_of(rss, 3));
-	jw_num(w, "idle_anon_kb", median_of(anon, 3));
-	jw_num(w, "idle_file_kb", median_of(file, 3));
-	jw_num(w, "idle_shmem_kb", median_of(shmem, 3));
-	jw_num(w, "idle_threads", (double)mem.threads);
-	jw_num(w, "idle_vmsize_kb", (double)mem.vmsize_kb);
-	jw_end_obj(w);
+	c = json_pack("{s:i, s:o, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f, s:f}", "sockets",
+		      (int)count, "listen_ms", runs, "listen_ms_median", median_of(ms, o->reps),
+		      "listen_ms_min", ms[0], "listen_ms_max", ms[o->reps - 1], "idle_rss_kb",
+		      median_of(rss, 3), "idle_anon_kb", median_of(anon, 3), "idle_file_kb",
+		      median_of(file, 3), "idle_shmem_kb", median_of(shmem, 3), "idle_threads",
+		      (double)mem.threads, "idle_vmsize_kb", (double)mem.vmsize_kb);
+	if (!c || json_array_append_new(configs, c))
+		return -ENOMEM;
 	fprintf(stderr,
 		"vi2c-bench-startup: %u socket(s): listening after %.3f ms (median of %u), "
 		"idle RSS %.0f KiB\n",
@@ -239,8 +235,7 @@ int main(int argc, char **argv)
 		{0},
 	};
 	struct opts o = {.reps = 20, .counts = {1, 64}, .n_counts = 2};
-	FILE *out = stdout;
-	struct jw w;
+	json_t *root, *configs;
 	int c, ret = 0;
 
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -286,22 +281,28 @@ int main(int argc, char **argv)
 	}
 	o.extra = argv + optind;
 	o.n_extra = argc - optind;
-	if (o.json && !(out = fopen(o.json, "we"))) {
-		perror(o.json);
+	configs = json_array();
+	/* json_pack steals configs even when it fails. */
+	root = json_pack("{s:s, s:s, s:i, s:s, s:o}", "tool", "vi2c-bench-startup", "daemon",
+			 o.daemon, "reps", (int)o.reps, "method",
+			 "spawn -> first successful connect() on the last socket", "configs",
+			 configs);
+	if (!root) {
+		fprintf(stderr, "vi2c-bench-startup: cannot build the report (is the daemon path "
+				"UTF-8?)\n");
 		return 1;
 	}
-	jw_init(&w, out);
-	jw_obj(&w, NULL);
-	jw_str(&w, "tool", "vi2c-bench-startup");
-	jw_str(&w, "daemon", o.daemon);
-	jw_int(&w, "reps", o.reps);
-	jw_str(&w, "method", "spawn -> first successful connect() on the last socket");
-	jw_arr(&w, "configs");
 	for (unsigned i = 0; i < o.n_counts && !ret; i++)
-		ret = measure(&o, o.counts[i], &w);
-	jw_end_arr(&w);
-	jw_end_obj(&w);
-	if (out != stdout && fclose(out))
-		ret = -errno;
+		ret = measure(&o, o.counts[i], configs);
+	if (!ret) {
+		errno = 0;
+		if (o.json ? json_dump_file(root, o.json, JSON_INDENT(2) | JSON_REAL_PRECISION(10))
+			   : json_dumpf(root, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(10))) {
+			fprintf(stderr, "vi2c-bench-startup: cannot write %s: %s\n",
+				o.json ? o.json : "the report", strerror(errno ? errno : EIO));
+			ret = -EIO;
+		}
+	}
+	json_decref(root);
 	return ret ? 1 : 0;
 }

@@ -5,7 +5,8 @@ set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config libcmocka-dev libseccomp-dev clang libclang-rt-14-dev
       qemu-system-x86 kmod cpio xz-utils libelf1 libssl3 bc
-      i2c-tools systemd dpkg-dev debhelper fakeroot python3)
+      i2c-tools systemd dpkg-dev debhelper fakeroot python3
+      libjansson-dev)
 
 missing=()
 for p in "${pkgs[@]}"; do
