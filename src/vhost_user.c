@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -54,9 +55,12 @@ static const char *request_name(uint32_t req)
 		[VHOST_USER_GET_STATUS] = "GET_STATUS",
 	};
 
+	static _Thread_local char unknown[32];
+
 	if (req < sizeof(names) / sizeof(names[0]) && names[req])
 		return names[req];
-	return "unknown request";
+	snprintf(unknown, sizeof(unknown), "unknown request %u", req);
+	return unknown;
 }
 
 static void close_fd(int *fd)
@@ -589,8 +593,14 @@ int vu_dev_handle_message(struct vu_dev *dev)
 	}
 	ret = 0;
 	if (truncated) {
-		log_err("%s: closing connection: more than %d fds in one message", dev->name,
-			VHOST_USER_MAX_FDS);
+		/* The kernel passes fds until one fails to install: fewer than fit = out of fds. */
+		if (nfds < VHOST_USER_MAX_FDS)
+			log_err("%s: closing connection: the fds of a message could not be received: "
+				"open-file limit (RLIMIT_NOFILE) reached",
+				dev->name);
+		else
+			log_err("%s: closing connection: more than %d fds in one message",
+				dev->name, VHOST_USER_MAX_FDS);
 		ret = -EPROTO;
 	}
 	if (!ret && (size_t)n < sizeof(hdr))
