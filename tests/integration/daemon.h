@@ -23,6 +23,7 @@ struct daemon {
 	int status;	    /* wait status of the last exit */
 	bool reaped;	    /* status holds an exit not yet returned by daemon_wait_exit */
 	unsigned nsockets;  /* sockets started by daemon_start (checked by daemon_finish) */
+	unsigned long nofile; /* if non-zero: RLIMIT_NOFILE (soft and hard) of the next spawn */
 };
 
 /* Creates the temp dir. Free with daemon_free. */
@@ -56,6 +57,8 @@ int daemon_wait_exit(struct daemon *d, int timeout_ms, int *exit_code);
 int daemon_stop(struct daemon *d, int timeout_ms, int *exit_code);
 /* Still running (not exited, not a zombie)? */
 bool daemon_alive(struct daemon *d);
+/* CPU time (user + system, all threads) the daemon has used so far, in ms, or -errno. */
+long daemon_cpu_ms(const struct daemon *d);
 
 /* Open fds in /proc/PID/fd, or -errno. */
 int daemon_fd_count(const struct daemon *d);
