@@ -520,7 +520,9 @@ static int connect_denied(const char *path)
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), ret;
 
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	if (fd < 0 || strlen(path) >= sizeof(sa.sun_path))
+		return 2;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
 	ret = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
 	return ret < 0 && errno == EACCES ? 0 : 1;
 }
