@@ -26,6 +26,8 @@
 /* Per guest: listening socket, connection, kick, call and error eventfds. */
 #define FDS_PER_GUEST 5
 
+static void take_spare(int like);
+
 static void sleep_ms(unsigned ms)
 {
 	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000};
@@ -68,7 +70,8 @@ static int claim_path(struct guest_socket *gs, char *err, size_t errlen)
 	if (lstat(gs->path, &first) < 0)
 		return 0;
 	if (!S_ISSOCK(first.st_mode)) {
-		snprintf(err, errlen, "'%s' exists and is not a socket; not replacing it", gs->path);
+		snprintf(err, errlen, "'%s' exists and is not a socket; not replacing it",
+			 gs->path);
 		return -EEXIST;
 	}
 	for (int probe = 0; probe < 2; probe++) {
@@ -199,6 +202,7 @@ int guest_socket_listen(struct guest_socket *gs, char *err, size_t errlen)
 	}
 	gs->path_dev = st.st_dev;
 	gs->path_ino = st.st_ino;
+	take_spare(gs->quit_fd); /* now, while fds are left, before anyone can connect */
 	/*
 	 * Before listen(): nobody can connect while the umask's mode applies.
 	 * Owner first, so the VMM's group has access from the first connection
@@ -317,6 +321,7 @@ int guest_socket_adopt(struct guest_socket *gs, int fd, char *err, size_t errlen
 	}
 	/* Whatever the manager left it as, no program we might run inherits it. */
 	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	take_spare(gs->quit_fd);
 	if (listening) {
 		gs->listen_fd = fd;
 		log_info("%s: serving a listening socket", gs->name);
@@ -394,6 +399,8 @@ static pthread_mutex_t spare_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void take_spare(int like)
 {
+	if (like < 0)
+		return;
 	pthread_mutex_lock(&spare_lock);
 	if (spare_fd < 0)
 		spare_fd = fcntl(like, F_DUPFD_CLOEXEC, 0);
@@ -576,7 +583,6 @@ int guest_socket_start(struct guest_socket *gs)
 	pthread_attr_t attr;
 	int ret;
 
-	take_spare(gs->quit_fd); /* now, while fds are left */
 	pthread_attr_init(&attr);
 	/* Small stacks: one thread per guest, up to 1024 guests. */
 	pthread_attr_setstacksize(&attr, 256 * 1024);

@@ -38,10 +38,10 @@ enum log_level {
  * thread and the ticker both use it) while it is registered.
  */
 struct log_ratelimit {
-	int64_t window_start_ms;	      /* CLOCK_MONOTONIC */
-	unsigned in_window[LOG_LVL_DEBUG];    /* lines let through in the window, per level */
-	unsigned suppressed[LOG_LVL_DEBUG];   /* lines dropped in the window, per level */
-	const char *name;		      /* the socket, while registered */
+	int64_t window_start_ms;	       /* CLOCK_MONOTONIC */
+	unsigned in_window[LOG_LVL_DEBUG];     /* lines let through in the window, per level */
+	unsigned suppressed[LOG_LVL_DEBUG];    /* lines dropped in the window, per level */
+	const char *name;		       /* the socket, while registered */
 	struct log_ratelimit *next_registered; /* log.c's list of registered sockets */
 };
 

@@ -8,6 +8,7 @@
  * command line. SIGHUP does not stop it. Never daemonizes: the service
  * manager (or whoever started it) owns the process.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <grp.h>
 #include <libgen.h>
@@ -17,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -304,8 +304,8 @@ static int check_accounts(const struct vi2c_config *cfg, struct serving_ids *ids
  * before anything is created, when the sandbox will take root's powers away
  * (a non-root daemon could bind there, so it can unlink there too).
  */
-static int check_socket_dir_removable(const struct vi2c_config *cfg,
-				      const struct serving_ids *ids, char *err, size_t errlen)
+static int check_socket_dir_removable(const struct vi2c_config *cfg, const struct serving_ids *ids,
+				      char *err, size_t errlen)
 {
 	if (!cfg->socket_path || cfg->no_sandbox || geteuid() != 0)
 		return 0;
@@ -389,7 +389,8 @@ static int wait_for_signals(const sigset_t *sigs, const struct guest_socket *gs,
 		}
 		if (sig == SIGTERM && guest_socket_hung_up(&gs[0])) {
 			if (guest_socket_end_error(&gs[0])) {
-				log_err("the connection of --fd was closed after an error: exiting");
+				log_err("the connection of --fd was closed after an error: "
+					"exiting");
 				return EXIT_FAILURE;
 			}
 			log_info("the VMM of --fd hung up: exiting");

@@ -595,7 +595,8 @@ int vu_dev_handle_message(struct vu_dev *dev)
 	if (truncated) {
 		/* The kernel passes fds until one fails to install: fewer than fit = out of fds. */
 		if (nfds < VHOST_USER_MAX_FDS)
-			log_err("%s: closing connection: the fds of a message could not be received: "
+			log_err("%s: closing connection: the fds of a message could not be "
+				"received: "
 				"open-file limit (RLIMIT_NOFILE) reached",
 				dev->name);
 		else

@@ -316,8 +316,10 @@ long daemon_cpu_ms(const struct daemon *d)
 	buf[n] = '\0';
 	/* Fields after "(comm)": state is field 3, utime 14, stime 15. */
 	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime,
-			 &stime) != 2 || tck <= 0)
+	if (!p ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) !=
+		    2 ||
+	    tck <= 0)
 		return -EIO;
 	return (long)((utime + stime) * 1000 / (unsigned long)tck);
 }

@@ -23,7 +23,7 @@ struct daemon {
 	int status;	    /* wait status of the last exit */
 	bool reaped;	    /* status holds an exit not yet returned by daemon_wait_exit */
 	unsigned nsockets;  /* sockets started by daemon_start (checked by daemon_finish) */
-	unsigned long nofile; /* if non-zero: RLIMIT_NOFILE (soft and hard) of the next spawn */
+	unsigned nofile;    /* if non-zero: RLIMIT_NOFILE (soft and hard) of the next spawn */
 };
 
 /* Creates the temp dir. Free with daemon_free. */

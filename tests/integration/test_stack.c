@@ -536,8 +536,8 @@ static int connect_denied(const char *path)
 static void test_user_group_sockets(void **state)
 {
 	struct daemon_dir_fx *fx = *state;
-	char *args[] = {"--user=nobody", "--group=daemon", "--socket-mode=0660", "-e", "stub@0x20",
-			NULL};
+	char *args[] = {
+		"--user=nobody", "--group=daemon", "--socket-mode=0660", "-e", "stub@0x20", NULL};
 	const uid_t outsider = 4242;
 	struct passwd *pw;
 	struct group *gr;
@@ -569,8 +569,8 @@ static void test_user_group_sockets(void **state)
 	assert_true(finish(fx)); /* exit 0, both socket files removed */
 
 	/* A directory nobody cannot write: its sockets would outlive the daemon. */
-	char *argv[] = {"-s", fx->d->sock, "--user=nobody", "--group=daemon", "-e", "stub@0x20",
-			NULL};
+	char *argv[] = {"-s",	     fx->d->sock, "--user=nobody", "--group=daemon", "-e",
+			"stub@0x20", NULL};
 
 	assert_int_equal(chown(fx->d->dir, 0, 0), 0);
 	assert_int_equal(chmod(fx->d->dir, 0755), 0);
@@ -788,7 +788,8 @@ static void test_trace_and_counters(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_print_capabilities), T(test_bad_stack_options),
+		T(test_print_capabilities),
+		T(test_bad_stack_options),
 		T(test_fd_connected),
 		T(test_fd_connected_protocol_error),
 		T(test_fd_neither_listening_nor_connected),
