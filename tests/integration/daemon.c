@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,6 +112,15 @@ int daemon_spawn(struct daemon *d, char *const argv[])
 			if (setrlimit(RLIMIT_NOFILE, &rl))
 				_exit(127);
 		}
+		if (d->nproc) {
+			struct rlimit rl = {.rlim_cur = d->nproc, .rlim_max = d->nproc};
+
+			if (setrlimit(RLIMIT_NPROC, &rl))
+				_exit(127);
+		}
+		if (d->uid && (setgroups(0, NULL) || setresgid(d->uid, d->uid, d->uid) ||
+			       setresuid(d->uid, d->uid, d->uid)))
+			_exit(127);
 		nul = open("/dev/null", O_RDONLY);
 
 		if (nul >= 0)

@@ -24,6 +24,8 @@ struct daemon {
 	bool reaped;	    /* status holds an exit not yet returned by daemon_wait_exit */
 	unsigned nsockets;  /* sockets started by daemon_start (checked by daemon_finish) */
 	unsigned nofile;    /* if non-zero: RLIMIT_NOFILE (soft and hard) of the next spawn */
+	unsigned nproc;	    /* if non-zero: RLIMIT_NPROC of the next spawn */
+	unsigned uid;	    /* if non-zero: the next spawn runs as uid:uid (from root) */
 };
 
 /* Creates the temp dir. Free with daemon_free. */

@@ -559,6 +559,36 @@ static void test_fd_limit_fits(void **state)
 	assert_non_null(fx->d);
 }
 
+/* A thread that cannot start is a runtime failure whose line gives the reason. */
+static void test_thread_start_failure(void **state)
+{
+	struct daemon_dir_fx *fx = *state;
+	char *argv[] = {"-s", fx->d->sock, "-c", "2", "-e", "stub@0x20", NULL};
+	const unsigned uid = 4243; /* no such account: no other process counts against its limit */
+	int code = -1;
+
+	if (geteuid() != 0)
+		fail_msg("needs root to run the daemon as a user of its own; run as root (CI does)");
+	assert_int_equal(chown(fx->d->dir, uid, uid), 0);
+	fx->d->uid = uid;
+	/* The process itself uses up RLIMIT_NPROC 1: no thread at all. */
+	fx->d->nproc = 1;
+	assert_int_equal(daemon_spawn(fx->d, argv), 0);
+	assert_int_equal(daemon_wait_exit(fx->d, TMO, &code), 0);
+	assert_int_equal(code, 1);
+	assert_true(daemon_log_contains(
+		fx->d, "cannot start the logging thread: Resource temporarily unavailable"));
+	/* One thread: the logger; the first guest thread fails. */
+	fx->d->nproc = 2;
+	assert_int_equal(daemon_spawn(fx->d, argv), 0);
+	assert_int_equal(daemon_wait_exit(fx->d, TMO, &code), 0);
+	assert_int_equal(code, 1);
+	assert_true(daemon_log_contains(
+		fx->d, "cannot start the thread of socket 0: Resource temporarily unavailable"));
+	assert_int_equal(stray_files(fx->d), 0);
+	fx->passed = true;
+}
+
 /* A backing file that cannot be opened is a runtime failure (1), not a bad command line (2). */
 static void test_eeprom_file_unwritable(void **state)
 {
@@ -641,6 +671,7 @@ int main(void)
 		T(test_fd_limit_fits),
 		T(test_eeprom_file_wrong_size),
 		T(test_eeprom_file_unwritable),
+		T(test_thread_start_failure),
 		T(test_help_and_version),
 	};
 
