@@ -2,6 +2,7 @@
 #include "log.h"
 
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -287,13 +288,6 @@ static void format_and_emit(enum log_level level, bool forced, const char *fmt, 
 	emit(level, text);
 }
 
-void log_vmsg(enum log_level level, const char *fmt, va_list ap)
-{
-	if (level > current_level)
-		return;
-	format_and_emit(level, false, fmt, ap);
-}
-
 void log_force(enum log_level level, const char *fmt, ...)
 {
 	va_list ap;
@@ -307,7 +301,9 @@ void log_msg(enum log_level level, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (level > current_level)
+		return;
 	va_start(ap, fmt);
-	log_vmsg(level, fmt, ap);
+	format_and_emit(level, false, fmt, ap);
 	va_end(ap);
 }

@@ -18,7 +18,6 @@
 #ifndef VI2C_LOG_H
 #define VI2C_LOG_H
 
-#include <stdarg.h>
 #include <stdint.h>
 
 enum log_level {
@@ -70,8 +69,6 @@ int log_start_ticker(void);
 void log_stop_ticker(void);
 
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void log_vmsg(enum log_level level, const char *fmt, va_list ap)
-	__attribute__((format(printf, 2, 0)));
 
 /* Logs whatever the threshold and rate limit (for output the user asked for, e.g. SIGUSR1). */
 void log_force(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
