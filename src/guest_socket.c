@@ -17,7 +17,7 @@
 #include "proto.h"
 #include "vhost_user.h"
 
-/* A socket whose connect() is refused is looked at again this much later before it is stale. */
+/* A socket refusing connect() is stale only once its file is this old (listen() follows bind()). */
 #define STALE_RECHECK_MS 100
 /* How long to wait for another instance's lock on the socket directory. */
 #define DIR_LOCK_WAIT_MS 5000
@@ -58,6 +58,16 @@ static bool same_file(const struct stat *a, const struct stat *b)
 	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
 }
 
+/* Milliseconds since st's inode changed (bind() creates it; chmod/chown change it); <0 if ahead. */
+static long ms_since_change(const struct stat *st)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	return (long)((now.tv_sec - st->st_ctim.tv_sec) * 1000L +
+		      (now.tv_nsec - st->st_ctim.tv_nsec) / 1000000L);
+}
+
 /*
  * Makes gs->path free for bind(): nothing there, or a stale socket file that
  * is removed (see guest_socket_listen for the rule). 0 or -errno with err.
@@ -74,20 +84,9 @@ static int claim_path(struct guest_socket *gs, char *err, size_t errlen)
 			 gs->path);
 		return -EEXIST;
 	}
-	for (int probe = 0; probe < 2; probe++) {
-		if (probe) {
-			/* A socket between bind() and listen() refuses too: give it time. */
-			sleep_ms(STALE_RECHECK_MS);
-			if (lstat(gs->path, &now) < 0)
-				return 0; /* its owner removed it meanwhile */
-			if (!same_file(&first, &now)) {
-				snprintf(err, errlen,
-					 "'%s' was replaced while being checked; another process "
-					 "is starting on it",
-					 gs->path);
-				return -EADDRINUSE;
-			}
-		}
+	for (int probe = 0;; probe++) {
+		long age;
+
 		ret = socket_is_live(gs->path);
 		if (ret == 1) {
 			snprintf(err, errlen, "'%s' is in use by another process", gs->path);
@@ -97,6 +96,23 @@ static int claim_path(struct guest_socket *gs, char *err, size_t errlen)
 			snprintf(err, errlen, "cannot check existing socket '%s': %s", gs->path,
 				 strerror(-ret));
 			return ret;
+		}
+		/*
+		 * A socket between bind() and listen() refuses too, but only for a
+		 * moment: refused by a file that has existed at least this long is stale.
+		 */
+		age = ms_since_change(&first);
+		if (probe || age >= STALE_RECHECK_MS)
+			break;
+		sleep_ms(age > 0 ? (unsigned)(STALE_RECHECK_MS - age) : STALE_RECHECK_MS);
+		if (lstat(gs->path, &now) < 0)
+			return 0; /* its owner removed it meanwhile */
+		if (!same_file(&first, &now)) {
+			snprintf(err, errlen,
+				 "'%s' was replaced while being checked; another process is "
+				 "starting on it",
+				 gs->path);
+			return -EADDRINUSE;
 		}
 	}
 	/* Stale: left behind by a process that died. Remove exactly the file we checked. */
@@ -131,8 +147,9 @@ static void dir_of(const char *path, char *buf, size_t len)
 
 /*
  * Locks the socket directory against other instances (see guest_socket_listen).
- * Returns the locked directory fd, -1 if it cannot be opened (no read
- * permission: then unlocked, the re-check alone applies), or -errno with err.
+ * Returns the locked directory fd, -1 if it cannot be opened or locked (no
+ * read permission, no flock support: then unlocked, the re-check alone
+ * applies), or -EBUSY with err if another process holds it too long.
  */
 static int lock_dir(const char *path, char *err, size_t errlen)
 {
@@ -144,13 +161,17 @@ static int lock_dir(const char *path, char *err, size_t errlen)
 	if (fd < 0)
 		return -1;
 	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		int e = errno;
-
-		if ((e != EWOULDBLOCK && e != EINTR) || waited >= DIR_LOCK_WAIT_MS) {
-			snprintf(err, errlen, "cannot lock directory '%s': %s", dir,
-				 e == EWOULDBLOCK ? "held by another process" : strerror(e));
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			/* A file system without flock (ENOLCK...): the re-check alone applies. */
 			close(fd);
-			return -(e == EWOULDBLOCK ? EBUSY : e);
+			return -1;
+		}
+		if (waited >= DIR_LOCK_WAIT_MS) {
+			snprintf(err, errlen,
+				 "cannot lock directory '%s': held by another process for %d ms",
+				 dir, DIR_LOCK_WAIT_MS);
+			close(fd);
+			return -EBUSY;
 		}
 		sleep_ms(10);
 		waited += 10;

@@ -51,8 +51,9 @@ struct guest_socket {
  *   - any file that is not a socket: left alone, -EEXIST;
  *   - a socket something accepts connections on: left alone, -EADDRINUSE;
  *   - a socket whose connect() says ECONNREFUSED: that is also what a socket
- *     bound but not yet listening says, so it is stale only if it still says
- *     so STALE_RECHECK_MS later and is still the same file (st_dev/st_ino);
+ *     bound but not yet listening says, so it is stale only if it says so
+ *     when its file is at least STALE_RECHECK_MS old (a younger one is
+ *     probed again once it is) and is still the same file (st_dev/st_ino);
  *     then exactly that file is removed and replaced.
  * Instances of this daemon hold an exclusive flock(2) on the directory from
  * the check until listen(), so no instance ever sees another's socket between
