@@ -671,7 +671,8 @@ static void print_usage(FILE *out, const char *argv0)
 	const char *prog = slash ? slash + 1 : argv0;
 
 	fprintf(out,
-		"Usage: %s -s PATH (-l LIST | -e MODEL@ADDR[,KEY=VALUE...])... [OPTIONS]\n"
+		"Usage: %s -s PATH [-c N] (-l LIST | -e MODEL@ADDR[,KEY=VALUE...])...\n"
+		"          [--guest LIST (-l LIST | -e ...)...]... [OPTIONS]\n"
 		"       %s --fd=FD (-l LIST | -e ...)... [OPTIONS]\n"
 		"vhost-user backend giving a VM an I2C bus (virtio-i2c).\n"
 		"\n"
@@ -689,6 +690,8 @@ static void print_usage(FILE *out, const char *argv0)
 		"  -e, --emulate=SPEC       emulated device MODEL@ADDR[,KEY=VALUE...]:\n"
 		"                           24c02|24c32|24c256 [file=PATH], lm75 [temp=DEGC], "
 		"stub\n"
+		"                           (PATH cannot contain ','; DEGC -55..125, at most\n"
+		"                           3 decimals)\n"
 		"      --guest=LIST         the -l/-e options that follow (up to the next "
 		"--guest)\n"
 		"                           form a bus of their own for the sockets in LIST\n"

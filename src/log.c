@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "log.h"
 
+#include <pthread.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,11 +29,6 @@ void log_set_level(enum log_level level)
 {
 	current_level = level;
 	current_sink(); /* decided once, by main, before threads start */
-}
-
-enum log_level log_get_level(void)
-{
-	return current_level;
 }
 
 void log_use_syslog(const char *ident)
@@ -96,41 +93,166 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/*
+ * Rate-limit state of every registered socket, and the registry itself. One
+ * lock for all: a socket's thread and the ticker both touch its state.
+ */
+static pthread_mutex_t rl_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct log_ratelimit *registered;
+
+/* One line per level that lost lines, at that level. Called with rl_lock held. */
 static void report_suppressed(const char *name, struct log_ratelimit *rl)
 {
 	char text[160];
 
-	if (!rl->suppressed)
-		return;
-	snprintf(text, sizeof(text), "%s: %u messages suppressed", name, rl->suppressed);
-	rl->suppressed = 0;
-	emit(LOG_LVL_WARN, text);
+	for (int level = LOG_LVL_ERR; level < LOG_LVL_DEBUG; level++) {
+		if (!rl->suppressed[level])
+			continue;
+		snprintf(text, sizeof(text), "%s: %u messages suppressed", name,
+			 rl->suppressed[level]);
+		rl->suppressed[level] = 0;
+		emit((enum log_level)level, text);
+	}
 }
 
-/* True if this thread's socket may log one more line now. */
-static bool ratelimit_pass(const char *name, struct log_ratelimit *rl)
+/* Starts a new window (reporting the old one's losses) once the old one is over. */
+static void roll_window(const char *name, struct log_ratelimit *rl, int64_t now)
 {
-	int64_t now = now_ms();
+	if (now - rl->window_start_ms < LOG_RATE_INTERVAL_MS && now >= rl->window_start_ms)
+		return;
+	rl->window_start_ms = now;
+	memset(rl->in_window, 0, sizeof(rl->in_window));
+	report_suppressed(name, rl);
+}
 
-	if (now - rl->window_start_ms >= LOG_RATE_INTERVAL_MS || now < rl->window_start_ms) {
-		rl->window_start_ms = now;
-		rl->in_window = 0;
-		report_suppressed(name, rl);
+/* True if this thread's socket may log one more line of this level now. */
+static bool ratelimit_pass(const char *name, struct log_ratelimit *rl, enum log_level level)
+{
+	bool pass;
+
+	pthread_mutex_lock(&rl_lock);
+	roll_window(name, rl, now_ms());
+	pass = rl->in_window[level] < LOG_RATE_BURST;
+	if (pass)
+		rl->in_window[level]++;
+	else
+		rl->suppressed[level]++;
+	pthread_mutex_unlock(&rl_lock);
+	return pass;
+}
+
+static void unregister(struct log_ratelimit *rl)
+{
+	for (struct log_ratelimit **p = &registered; *p; p = &(*p)->next_registered) {
+		if (*p == rl) {
+			*p = rl->next_registered;
+			break;
+		}
 	}
-	if (rl->in_window >= LOG_RATE_BURST) {
-		rl->suppressed++;
-		return false;
-	}
-	rl->in_window++;
-	return true;
+	rl->next_registered = NULL;
+	rl->name = NULL;
 }
 
 void log_set_guest(const char *name, struct log_ratelimit *rl)
 {
-	if (thread_guest && thread_rl)
+	pthread_mutex_lock(&rl_lock);
+	if (thread_guest && thread_rl) {
 		report_suppressed(thread_guest, thread_rl);
+		unregister(thread_rl);
+	}
 	thread_guest = name;
 	thread_rl = rl;
+	if (name && rl) {
+		rl->name = name;
+		rl->next_registered = registered;
+		registered = rl;
+	}
+	pthread_mutex_unlock(&rl_lock);
+}
+
+void log_tick(void)
+{
+	int64_t now = now_ms();
+
+	pthread_mutex_lock(&rl_lock);
+	for (struct log_ratelimit *rl = registered; rl; rl = rl->next_registered) {
+		bool lost = false;
+
+		for (int level = LOG_LVL_ERR; level < LOG_LVL_DEBUG; level++)
+			lost |= rl->suppressed[level] != 0;
+		if (lost)
+			roll_window(rl->name, rl, now);
+	}
+	pthread_mutex_unlock(&rl_lock);
+}
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	pthread_t thread;
+	bool started, stop;
+} ticker = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static void *ticker_main(void *arg)
+{
+	struct timespec ts;
+
+	(void)arg;
+	pthread_mutex_lock(&ticker.lock);
+	while (!ticker.stop) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_nsec += LOG_TICK_MS * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&ticker.cond, &ticker.lock, &ts);
+		pthread_mutex_unlock(&ticker.lock);
+		log_tick();
+		pthread_mutex_lock(&ticker.lock);
+	}
+	pthread_mutex_unlock(&ticker.lock);
+	return NULL;
+}
+
+int log_start_ticker(void)
+{
+	pthread_condattr_t ca;
+	pthread_attr_t attr;
+	int ret;
+
+	if (ticker.started)
+		return 0;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	ret = pthread_cond_init(&ticker.cond, &ca);
+	pthread_condattr_destroy(&ca);
+	if (ret)
+		return -ret;
+	ticker.stop = false;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 64 * 1024);
+	ret = pthread_create(&ticker.thread, &attr, ticker_main, NULL);
+	pthread_attr_destroy(&attr);
+	if (ret) {
+		pthread_cond_destroy(&ticker.cond);
+		return -ret;
+	}
+	ticker.started = true;
+	return 0;
+}
+
+void log_stop_ticker(void)
+{
+	if (!ticker.started)
+		return;
+	pthread_mutex_lock(&ticker.lock);
+	ticker.stop = true;
+	pthread_cond_signal(&ticker.cond);
+	pthread_mutex_unlock(&ticker.lock);
+	pthread_join(ticker.thread, NULL);
+	pthread_cond_destroy(&ticker.cond);
+	ticker.started = false;
 }
 
 static void format_and_emit(enum log_level level, bool forced, const char *fmt, va_list ap)
@@ -142,7 +264,7 @@ static void format_and_emit(enum log_level level, bool forced, const char *fmt, 
 	if (level < LOG_LVL_ERR || level > LOG_LVL_DEBUG)
 		return;
 	if (!forced && guest && thread_rl && level < LOG_LVL_DEBUG &&
-	    !ratelimit_pass(guest, thread_rl))
+	    !ratelimit_pass(guest, thread_rl, level))
 		return;
 	vsnprintf(text, sizeof(text), fmt, ap);
 	if (guest) {
@@ -166,13 +288,6 @@ static void format_and_emit(enum log_level level, bool forced, const char *fmt, 
 	emit(level, text);
 }
 
-void log_vmsg(enum log_level level, const char *fmt, va_list ap)
-{
-	if (level > current_level)
-		return;
-	format_and_emit(level, false, fmt, ap);
-}
-
 void log_force(enum log_level level, const char *fmt, ...)
 {
 	va_list ap;
@@ -186,7 +301,9 @@ void log_msg(enum log_level level, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (level > current_level)
+		return;
 	va_start(ap, fmt);
-	log_vmsg(level, fmt, ap);
+	format_and_emit(level, false, fmt, ap);
 	va_end(ap);
 }

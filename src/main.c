@@ -2,10 +2,13 @@
 /*
  * vhost-user-i2c: gives virtual machines an I2C bus over vhost-user.
  * main() owns the process: command line, devices, sockets, signals.
- * Exit status: 0 on SIGTERM/SIGINT (or when the VMM of a connected --fd hangs
- * up), 1 on runtime failure, 2 on bad input. Never daemonizes: the service
+ * Exit status: 0 on SIGTERM/SIGINT and the other termination signals listed
+ * in shutdown_signals (or when the VMM of a connected --fd hangs up), 1 on
+ * runtime failure (also a connected --fd closed for an error), 2 on a bad
+ * command line. SIGHUP does not stop it. Never daemonizes: the service
  * manager (or whoever started it) owns the process.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <grp.h>
 #include <libgen.h>
@@ -79,8 +82,9 @@ static int build_bus(const struct vi2c_config *cfg, struct i2c_bus **out, char *
 		int ret;
 
 		if (!dev) {
+			/* The spec parsed: what failed is the file system (a runtime failure). */
 			i2c_bus_free(bus);
-			return -EINVAL;
+			return -EIO;
 		}
 		ret = i2c_bus_add_emul(bus, dev);
 		if (ret) {
@@ -144,15 +148,44 @@ static int add_host_devices(const struct vi2c_config *cfg, struct i2c_bus *bus, 
 	return ret;
 }
 
-/* Many guests each hold a few fds (socket, kick, call, memory): lift the soft limit. */
-static void raise_fd_limit(void)
+/* Open fds of this process now, or 0 if /proc cannot tell. */
+static unsigned long count_open_fds(void)
 {
+	DIR *dir = opendir("/proc/self/fd");
+	unsigned long n = 0;
+	struct dirent *e;
+
+	if (!dir)
+		return 0;
+	while ((e = readdir(dir)))
+		n += e->d_name[0] != '.';
+	closedir(dir);
+	return n ? n - 1 : 0; /* not the directory's own fd */
+}
+
+/*
+ * Many guests each hold a few fds (socket, kick, call, memory): lift the soft
+ * limit, and say so at start if -c N still cannot fit (accepting then stalls
+ * once fds run out; see guest_socket.c).
+ */
+static void raise_fd_limit(unsigned sockets)
+{
+	unsigned long need;
 	struct rlimit rl;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (rl.rlim_cur < rl.rlim_max) {
 		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			getrlimit(RLIMIT_NOFILE, &rl);
 	}
+	need = count_open_fds() + guest_socket_fds_needed(sockets);
+	if (rl.rlim_cur != RLIM_INFINITY && need > rl.rlim_cur)
+		log_warn("%u socket(s) need about %lu file descriptors, but the open-file limit "
+			 "(RLIMIT_NOFILE) is %llu: VMMs will wait to be accepted once it is "
+			 "reached; raise it (ulimit -n, systemd LimitNOFILE=)",
+			 sockets, need, (unsigned long long)rl.rlim_cur);
 }
 
 /* Joins every thread, giving up after a grace period (a VMM may be stuck mid-message). */
@@ -185,6 +218,7 @@ static int build_buses(const struct vi2c_config *cfg, struct bus_set *sets, int 
 	for (size_t i = 0; i <= cfg->n_guests; i++) {
 		struct bus_set *b = &sets[i];
 		bool used = false;
+		int ret;
 
 		b->devs = i ? &cfg->guests[i - 1].devs : cfg;
 		for (unsigned s = 0; s < cfg->socket_count && !used; s++) {
@@ -201,9 +235,11 @@ static int build_buses(const struct vi2c_config *cfg, struct bus_set *sets, int 
 		else
 			snprintf(b->label, sizeof(b->label), "%s",
 				 cfg->n_guests ? "sockets without --guest" : "all sockets");
-		*status = EXIT_BAD_INPUT;
-		if (build_bus(b->devs, &b->bus, err, errlen))
-			return -EINVAL;
+		ret = build_bus(b->devs, &b->bus, err, errlen);
+		if (ret) {
+			*status = ret == -EEXIST ? EXIT_BAD_INPUT : EXIT_FAILURE;
+			return ret;
+		}
 		*status = EXIT_FAILURE;
 		if (add_host_devices(b->devs, b->bus, err, errlen))
 			return -EINVAL;
@@ -225,23 +261,62 @@ static void log_counters(const struct bus_set *sets, size_t n)
 			counters_log(sets[i].bus, sets[i].devs, sets[i].label);
 }
 
-/* --user/--group must exist: found now, a bad name is a bad command line (exit 2). */
-static int check_accounts(const struct vi2c_config *cfg, char *err, size_t errlen)
+/* Who the daemon serves guests as (after the sandbox), and so who owns its socket files. */
+struct serving_ids {
+	uid_t uid;
+	gid_t gid;
+	bool switching; /* --user/--group given */
+};
+
+/*
+ * --user/--group must exist: found now, a bad name is a bad command line
+ * (exit 2). Fills ids as sandbox.c will switch (the group defaults to the
+ * user's primary group).
+ */
+static int check_accounts(const struct vi2c_config *cfg, struct serving_ids *ids, char *err,
+			  size_t errlen)
 {
-	if (cfg->user && !getpwnam(cfg->user)) {
+	struct passwd *pw = cfg->user ? getpwnam(cfg->user) : NULL;
+	struct group *gr = cfg->group ? getgrnam(cfg->group) : NULL;
+
+	ids->uid = geteuid();
+	ids->gid = getegid();
+	ids->switching = cfg->user || cfg->group;
+	if (cfg->user && !pw) {
 		snprintf(err, errlen, "invalid --user '%s': no such user", cfg->user);
 		return -ENOENT;
 	}
-	if (cfg->group && !getgrnam(cfg->group)) {
+	if (cfg->group && !gr) {
 		snprintf(err, errlen, "invalid --group '%s': no such group", cfg->group);
 		return -ENOENT;
 	}
+	if (pw) {
+		ids->uid = pw->pw_uid;
+		ids->gid = pw->pw_gid;
+	}
+	if (gr)
+		ids->gid = gr->gr_gid;
 	return 0;
 }
 
-static int open_sockets(const struct vi2c_config *cfg, struct guest_socket *gs,
-			const struct bus_set *sets, int quit_fd, unsigned *created, char *err,
-			size_t errlen)
+/*
+ * The socket files are removed at exit, by then without capabilities and
+ * perhaps as --user: that needs write permission on their directory. Checked
+ * before anything is created, when the sandbox will take root's powers away
+ * (a non-root daemon could bind there, so it can unlink there too).
+ */
+static int check_socket_dir_removable(const struct vi2c_config *cfg, const struct serving_ids *ids,
+				      char *err, size_t errlen)
+{
+	if (!cfg->socket_path || cfg->no_sandbox || geteuid() != 0)
+		return 0;
+	return guest_socket_check_dir(cfg->socket_path, ids->uid, ids->gid, !ids->switching, err,
+				      errlen);
+}
+
+static int open_sockets(const struct vi2c_config *cfg, const struct serving_ids *ids,
+			struct guest_socket *gs, const struct bus_set *sets, int quit_fd,
+			unsigned *created, char *err, size_t errlen)
 {
 	for (*created = 0; *created < cfg->socket_count; (*created)++) {
 		unsigned i = *created;
@@ -256,10 +331,16 @@ static int open_sockets(const struct vi2c_config *cfg, struct guest_socket *gs,
 		g->mode = cfg->socket_mode;
 		g->poll_max_ns = cfg->poll_max_ns;
 		g->max_guest_memory = cfg->max_guest_memory;
+		/* Owned by whom the daemon becomes: its group may connect, it may remove them. */
+		g->owner_uid = ids->switching && geteuid() == 0 ? ids->uid : (uid_t)-1;
+		g->owner_gid = ids->switching && geteuid() == 0 ? ids->gid : (gid_t)-1;
 		g->main_thread = pthread_self();
 		if (cfg->fd >= 0) {
-			if (guest_socket_adopt(g, cfg->fd, err, errlen))
-				return -EINVAL;
+			int ret = guest_socket_adopt(g, cfg->fd, err, errlen);
+
+			/* A wrong fd number is a bad command line; a useless socket is not. */
+			if (ret)
+				return ret == -ENOTCONN ? -ENOTCONN : -EINVAL;
 			continue;
 		}
 		n = snprintf(g->path, sizeof(g->path), "%s%u", cfg->socket_path, i);
@@ -274,9 +355,21 @@ static int open_sockets(const struct vi2c_config *cfg, struct guest_socket *gs,
 	return 0;
 }
 
-/* Waits for the end: SIGTERM/SIGINT, or the hang-up of a connected --fd. SIGUSR1 logs counters. */
-static void wait_for_signals(const sigset_t *sigs, const struct guest_socket *gs,
-			     const struct bus_set *sets, size_t nsets)
+/*
+ * Signals whose default action would kill the daemon with its sockets left
+ * behind: each ends it cleanly instead, like SIGTERM. (SIGHUP, SIGUSR1 are
+ * handled apart; faults such as SIGSEGV keep their default action.)
+ */
+static const int shutdown_signals[] = {SIGTERM, SIGINT,	 SIGUSR2, SIGALRM,  SIGVTALRM,
+				       SIGPROF, SIGPOLL, SIGPWR,  SIGSTKFLT};
+
+/*
+ * Waits for the end: a shutdown signal, or the end of a connected --fd.
+ * SIGUSR1 logs counters; SIGHUP (a closing terminal) is logged and ignored:
+ * there is nothing to reload. Returns the exit status.
+ */
+static int wait_for_signals(const sigset_t *sigs, const struct guest_socket *gs,
+			    const struct bus_set *sets, size_t nsets)
 {
 	siginfo_t si;
 	int sig;
@@ -287,18 +380,27 @@ static void wait_for_signals(const sigset_t *sigs, const struct guest_socket *gs
 			if (errno == EINTR)
 				continue;
 			log_err("sigwaitinfo: %s", strerror(errno));
-			return;
+			return EXIT_FAILURE;
 		}
 		if (sig == SIGUSR1) {
 			log_counters(sets, nsets);
 			continue;
 		}
-		if (sig == SIGTERM && guest_socket_hung_up(&gs[0])) {
-			log_info("the VMM of --fd hung up: exiting");
-			return;
+		if (sig == SIGHUP) {
+			log_warn("SIGHUP: nothing to reload; still serving");
+			continue;
 		}
-		log_info("signal %d: shutting down", sig);
-		return;
+		if (sig == SIGTERM && guest_socket_hung_up(&gs[0])) {
+			if (guest_socket_end_error(&gs[0])) {
+				log_err("the connection of --fd was closed after an error: "
+					"exiting");
+				return EXIT_FAILURE;
+			}
+			log_info("the VMM of --fd hung up: exiting");
+			return EXIT_SUCCESS;
+		}
+		log_info("signal %d (SIG%s): shutting down", sig, sigabbrev_np(sig));
+		return EXIT_SUCCESS;
 	}
 }
 
@@ -309,8 +411,9 @@ int main(int argc, char **argv)
 	struct bus_set *sets = NULL;
 	size_t nsets = 0;
 	char err[512];
+	struct serving_ids ids;
 	sigset_t sigs;
-	int quit_fd = -1, status = EXIT_FAILURE;
+	int quit_fd = -1, status = EXIT_FAILURE, ret;
 	unsigned created = 0;
 
 	switch (config_parse(&cfg, argc, argv, stdout, err, sizeof(err))) {
@@ -330,12 +433,16 @@ int main(int argc, char **argv)
 
 	status = EXIT_BAD_INPUT;
 	if ((cfg.socket_path && check_socket_dir(cfg.socket_path, err, sizeof(err))) ||
-	    check_accounts(&cfg, err, sizeof(err)) ||
+	    check_accounts(&cfg, &ids, err, sizeof(err)) ||
 	    (cfg.trace && trace_open(cfg.trace_path, err, sizeof(err)))) {
 		fail_line(err);
 		goto out_config;
 	}
 	status = EXIT_FAILURE;
+	if (check_socket_dir_removable(&cfg, &ids, err, sizeof(err))) {
+		fail_line(err);
+		goto out_config;
+	}
 	nsets = cfg.n_guests + 1;
 	sets = calloc(nsets, sizeof(*sets));
 	if (!sets) {
@@ -347,12 +454,13 @@ int main(int argc, char **argv)
 		goto out_sockets;
 	}
 
-	raise_fd_limit();
+	raise_fd_limit(cfg.socket_count);
 	/* Signals are taken synchronously by main; threads never see them. */
 	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGINT);
+	for (size_t i = 0; i < sizeof(shutdown_signals) / sizeof(shutdown_signals[0]); i++)
+		sigaddset(&sigs, shutdown_signals[i]);
 	sigaddset(&sigs, SIGUSR1);
+	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	/* A VMM truncating its memory file must end its own connection, not the daemon. */
@@ -368,10 +476,11 @@ int main(int argc, char **argv)
 		fail_line("out of resources at start-up");
 		goto out_sockets;
 	}
-	if (open_sockets(&cfg, gs, sets, quit_fd, &created, err, sizeof(err))) {
+	ret = open_sockets(&cfg, &ids, gs, sets, quit_fd, &created, err, sizeof(err));
+	if (ret) {
 		/* A bad --fd is a bad command line; the socket just adopted is not ours to close.
 		 */
-		if (cfg.fd >= 0)
+		if (cfg.fd >= 0 && ret != -ENOTCONN)
 			status = EXIT_BAD_INPUT;
 		fail_line(err);
 		goto out_sockets;
@@ -388,16 +497,24 @@ int main(int argc, char **argv)
 		}
 	}
 
+	ret = log_start_ticker();
+	if (ret) {
+		snprintf(err, sizeof(err), "cannot start the logging thread: %s", strerror(-ret));
+		fail_line(err);
+		goto out_sockets;
+	}
 	for (unsigned i = 0; i < created; i++) {
-		if (guest_socket_start(&gs[i])) {
-			fail_line("cannot start a guest thread");
+		ret = guest_socket_start(&gs[i]);
+		if (ret) {
+			snprintf(err, sizeof(err), "cannot start the thread of socket %u: %s", i,
+				 strerror(-ret));
+			fail_line(err);
 			goto out_threads;
 		}
 	}
 	log_info("serving %u socket(s)", created);
 
-	wait_for_signals(&sigs, gs, nsets ? sets : NULL, nsets);
-	status = EXIT_SUCCESS;
+	status = wait_for_signals(&sigs, gs, nsets ? sets : NULL, nsets);
 
 out_threads:
 	eventfd_write(quit_fd, 1);
@@ -408,6 +525,7 @@ out_threads:
 		_exit(status);
 	}
 out_sockets:
+	log_stop_ticker();
 	for (unsigned i = 0; gs && i < created; i++)
 		guest_socket_close(&gs[i]);
 	free(gs);

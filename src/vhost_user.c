@@ -58,9 +58,12 @@ static const char *request_name(uint32_t req)
 		[VHOST_USER_GET_STATUS] = "GET_STATUS",
 	};
 
+	static _Thread_local char unknown[32];
+
 	if (req < sizeof(names) / sizeof(names[0]) && names[req])
 		return names[req];
-	return NULL;
+	snprintf(unknown, sizeof(unknown), "unknown request %u", req);
+	return unknown;
 }
 
 static void close_fd(int *fd)
@@ -68,16 +71,6 @@ static void close_fd(int *fd)
 	if (*fd >= 0)
 		close(*fd);
 	*fd = -1;
-}
-
-/* For log lines: the request's name, or its number when it has none. */
-#define REQUEST_NAME(req)                                                                          \
-	(request_name(req) ? request_name(req) : request_number(req, (char[32]){0}))
-
-static const char *request_number(uint32_t req, char buf[32])
-{
-	snprintf(buf, 32, "unknown request %u", req);
-	return buf;
 }
 
 /*
@@ -257,7 +250,7 @@ static uint16_t stop_queue(struct vu_dev *dev)
 
 static int bad(struct vu_dev *dev, const struct vhost_user_hdr *hdr, const char *why)
 {
-	log_err("%s: closing connection: %s %s", dev->name, REQUEST_NAME(hdr->request), why);
+	log_err("%s: closing connection: %s %s", dev->name, request_name(hdr->request), why);
 	return -EPROTO;
 }
 
@@ -304,7 +297,7 @@ static void log_mem_failure(struct vu_dev *dev, const struct vhost_user_hdr *hdr
 	unsigned u = 0;
 
 	if (err != -E2BIG) {
-		log_err("%s: %s failed: %s", dev->name, REQUEST_NAME(hdr->request), strerror(-err));
+		log_err("%s: %s failed: %s", dev->name, request_name(hdr->request), strerror(-err));
 		return;
 	}
 	/* In the largest unit that divides it, as --max-guest-memory takes it. */
@@ -314,7 +307,7 @@ static void log_mem_failure(struct vu_dev *dev, const struct vhost_user_hdr *hdr
 	}
 	log_err("%s: %s refused: guest memory would exceed the per-connection limit of %" PRIu64
 		"%s (--max-guest-memory)",
-		dev->name, REQUEST_NAME(hdr->request), limit, units[u]);
+		dev->name, request_name(hdr->request), limit, units[u]);
 }
 
 static int handle_mem_table(struct vu_dev *dev, const struct vhost_user_hdr *hdr,
@@ -540,7 +533,7 @@ static int send_reply(struct vu_dev *dev, uint32_t request, const void *payload,
 		n = send(dev->sock, &msg, len, MSG_NOSIGNAL);
 	} while (n < 0 && errno == EINTR);
 	if (n != (ssize_t)len) {
-		log_err("%s: cannot send %s reply: %s", dev->name, REQUEST_NAME(request),
+		log_err("%s: cannot send %s reply: %s", dev->name, request_name(request),
 			n < 0 ? strerror(errno) : "short write");
 		return -EIO;
 	}
@@ -652,7 +645,7 @@ int vu_dev_dispatch(struct vu_dev *dev, const struct vhost_user_hdr *hdr, const 
 	uint64_t gpa;
 	int ret;
 
-	log_debug("%s: %s size %u flags 0x%x fds %u", dev->name, REQUEST_NAME(hdr->request),
+	log_debug("%s: %s size %u flags 0x%x fds %u", dev->name, request_name(hdr->request),
 		  hdr->size, hdr->flags, nfds);
 	/* Handlers touch the rings (sync, serve on start): a SIGBUS there ends only this VMM. */
 	if (guest_fault_run(&dev->mem, dispatch_cb, &a, &ret, &gpa))
@@ -742,15 +735,22 @@ int vu_dev_handle_message(struct vu_dev *dev)
 	}
 	ret = 0;
 	if (truncated) {
-		log_err("%s: closing connection: more than %d fds in one message", dev->name,
-			VHOST_USER_MAX_FDS);
+		/* The kernel passes fds until one fails to install: fewer than fit = out of fds. */
+		if (nfds < VHOST_USER_MAX_FDS)
+			log_err("%s: closing connection: the fds of a message could not be "
+				"received: "
+				"open-file limit (RLIMIT_NOFILE) reached",
+				dev->name);
+		else
+			log_err("%s: closing connection: more than %d fds in one message",
+				dev->name, VHOST_USER_MAX_FDS);
 		ret = -EPROTO;
 	}
 	if (!ret && (size_t)n < sizeof(hdr))
 		ret = read_full(dev->sock, (uint8_t *)&hdr + n, sizeof(hdr) - (size_t)n);
 	if (!ret && hdr.size > VHOST_USER_MAX_PAYLOAD) {
 		log_err("%s: closing connection: %s payload of %u bytes exceeds %d", dev->name,
-			REQUEST_NAME(hdr.request), hdr.size, VHOST_USER_MAX_PAYLOAD);
+			request_name(hdr.request), hdr.size, VHOST_USER_MAX_PAYLOAD);
 		ret = -EPROTO;
 	}
 	if (!ret && hdr.size)

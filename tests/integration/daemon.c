@@ -4,11 +4,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -103,6 +105,21 @@ int daemon_spawn(struct daemon *d, char *const argv[])
 
 		/* A test that crashes (or is killed by ctest) must not leave the daemon running. */
 		if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != parent)
+			_exit(127);
+		if (d->nofile) {
+			struct rlimit rl = {.rlim_cur = d->nofile, .rlim_max = d->nofile};
+
+			if (setrlimit(RLIMIT_NOFILE, &rl))
+				_exit(127);
+		}
+		if (d->nproc) {
+			struct rlimit rl = {.rlim_cur = d->nproc, .rlim_max = d->nproc};
+
+			if (setrlimit(RLIMIT_NPROC, &rl))
+				_exit(127);
+		}
+		if (d->uid && (setgroups(0, NULL) || setresgid(d->uid, d->uid, d->uid) ||
+			       setresuid(d->uid, d->uid, d->uid)))
 			_exit(127);
 		nul = open("/dev/null", O_RDONLY);
 
@@ -288,6 +305,33 @@ bool daemon_alive(struct daemon *d)
 	if (d->pid <= 0)
 		return false;
 	return reap(d, WNOHANG, NULL) == -EAGAIN;
+}
+
+long daemon_cpu_ms(const struct daemon *d)
+{
+	char path[64], buf[1024], *p;
+	unsigned long utime, stime;
+	long tck = sysconf(_SC_CLK_TCK);
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)d->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
+	/* Fields after "(comm)": state is field 3, utime 14, stime 15. */
+	p = strrchr(buf, ')');
+	if (!p ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) !=
+		    2 ||
+	    tck <= 0)
+		return -EIO;
+	return (long)((utime + stime) * 1000 / (unsigned long)tck);
 }
 
 int daemon_fd_count(const struct daemon *d)
@@ -518,29 +562,4 @@ int daemon_dir_fx_teardown(void **state)
 	daemon_free(fx->d);
 	free(fx);
 	return 0;
-}
-
-long daemon_cpu_ms(const struct daemon *d)
-{
-	char path[64], buf[1024], *p;
-	unsigned long utime, stime;
-	long hz = sysconf(_SC_CLK_TCK);
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)d->pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -EIO;
-	buf[n] = '\0';
-	/* Fields after the command name (which may hold spaces): state is field 3. */
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime,
-			 &stime) != 2)
-		return -EIO;
-	return (long)((utime + stime) * 1000 / (unsigned long)hz);
 }

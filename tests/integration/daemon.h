@@ -23,6 +23,9 @@ struct daemon {
 	int status;	    /* wait status of the last exit */
 	bool reaped;	    /* status holds an exit not yet returned by daemon_wait_exit */
 	unsigned nsockets;  /* sockets started by daemon_start (checked by daemon_finish) */
+	unsigned nofile;    /* if non-zero: RLIMIT_NOFILE (soft and hard) of the next spawn */
+	unsigned nproc;	    /* if non-zero: RLIMIT_NPROC of the next spawn */
+	unsigned uid;	    /* if non-zero: the next spawn runs as uid:uid (from root) */
 };
 
 /* Creates the temp dir. Free with daemon_free. */
@@ -56,11 +59,11 @@ int daemon_wait_exit(struct daemon *d, int timeout_ms, int *exit_code);
 int daemon_stop(struct daemon *d, int timeout_ms, int *exit_code);
 /* Still running (not exited, not a zombie)? */
 bool daemon_alive(struct daemon *d);
+/* CPU time (user + system, all threads) the daemon has used so far, in ms, or -errno. */
+long daemon_cpu_ms(const struct daemon *d);
 
 /* Open fds in /proc/PID/fd, or -errno. */
 int daemon_fd_count(const struct daemon *d);
-/* CPU time (user + system, all threads) used so far, in ms from /proc/PID/stat, or -errno. */
-long daemon_cpu_ms(const struct daemon *d);
 /* VmRSS in KiB from /proc/PID/status, or -errno. */
 long daemon_rss_kb(const struct daemon *d);
 /* Lines of /proc/PID/maps containing needle (e.g. a memfd name), or -errno. */

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
  * The daemon as a program: bad command lines (exit 2, one line naming the
- * token, no socket), SIGTERM/SIGINT (exit 0, sockets removed), stale sockets
- * replaced, regular files and live sockets refused, a missing parent dir,
- * EEPROM backing files of the wrong size, --help/--version.
+ * token, no socket), SIGTERM/SIGINT and the other termination signals (exit 0,
+ * sockets removed), SIGHUP (logged, still serving), stale sockets replaced,
+ * regular files, live sockets and sockets not yet listening refused, exit
+ * removing only the socket file the daemon created, a missing parent dir,
+ * EEPROM backing files of the wrong size or not writable (exit 1), running
+ * out of file descriptors (no busy loop, logged once, recovers),
+ * --help/--version.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -16,6 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -136,6 +142,33 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static void msleep(unsigned ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000};
+
+	nanosleep(&ts, NULL);
+}
+
+/* Waits until the log contains needle. */
+static bool wait_log(const struct daemon *d, const char *needle, int timeout_ms)
+{
+	for (int t = 0; t < timeout_ms; t += 20) {
+		if (daemon_log_contains(d, needle))
+			return true;
+		msleep(20);
+	}
+	return daemon_log_contains(d, needle);
+}
+
+static unsigned count_in(const char *text, const char *needle)
+{
+	unsigned n = 0;
+
+	for (const char *p = text; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
 static void check_signal_exit(struct daemon_dir_fx *fx, int sig)
 {
 	char *args[] = {DAEMON_STD_DEVICES, NULL};
@@ -175,6 +208,45 @@ static void test_sigint(void **state)
 {
 	check_signal_exit(*state, SIGINT);
 	((struct daemon_dir_fx *)*state)->passed = true;
+}
+
+/* Signals whose default action is to terminate end the daemon cleanly, like SIGTERM. */
+static void test_other_termination_signals(void **state)
+{
+	struct daemon_dir_fx *fx = *state;
+	const int sigs[] = {SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF, SIGPOLL, SIGPWR};
+
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		check_signal_exit(fx, sigs[i]);
+	fx->passed = true;
+}
+
+/* SIGHUP (a closing terminal) is logged and changes nothing: the guests keep being served. */
+static void test_sighup_keeps_serving(void **state)
+{
+	struct daemon_dir_fx *fx = *state;
+	char *args[] = {"-e", "stub@0x20", NULL};
+	uint8_t w[2] = {7, 0x5a}, r = 0;
+	char path[160];
+	struct vf_dev *dev;
+
+	assert_int_equal(daemon_start(fx->d, 1, args), 0);
+	daemon_sock_path(fx->d, 0, path, sizeof(path));
+	dev = vf_dev_open(path, NULL);
+	assert_non_null(dev);
+	assert_int_equal(kill(fx->d->pid, SIGHUP), 0);
+	assert_true(wait_log(fx->d, "warning: SIGHUP: nothing to reload; still serving", TMO));
+	assert_int_equal(kill(fx->d->pid, SIGHUP), 0);
+	msleep(100);
+	assert_true(daemon_alive(fx->d));
+	assert_int_equal(vf_i2c_write(dev, STUB, w, 2), 0);
+	assert_int_equal(vf_i2c_write_read(dev, STUB, w, 1, &r, 1), 0);
+	assert_int_equal(r, 0x5a);
+	vf_dev_destroy(dev);
+	fx->passed = true;
+	assert_int_equal(daemon_finish(fx->d, true), 0);
+	fx->d = daemon_new();
+	assert_non_null(fx->d);
 }
 
 /* Binds (and optionally listens on) a Unix socket at path; returns the fd. */
@@ -275,6 +347,281 @@ static void test_live_socket_refused(void **state)
 	fx->passed = true;
 }
 
+static ino_t inode_of(const char *path)
+{
+	struct stat st;
+
+	assert_int_equal(lstat(path, &st), 0);
+	return st.st_ino;
+}
+
+static void expect_connectable(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(c >= 0);
+	assert_true(strlen(path) < sizeof(sa.sun_path));
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	assert_int_equal(connect(c, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	close(c);
+}
+
+/*
+ * Another instance between bind() and listen() (connect() says ECONNREFUSED,
+ * as for a stale file) holds the directory lock: the daemon waits for it,
+ * then finds the socket live and leaves it alone.
+ */
+static void test_socket_not_yet_listening_refused(void **state)
+{
+	struct daemon_dir_fx *fx = *state;
+	char path[160];
+	ino_t ino;
+	int dfd, lfd, code = -1;
+	char *argv[] = {"-s", fx->d->sock, "-c", "2", "-e", "stub@0x20", NULL};
+
+	daemon_sock_path(fx->d, 0, path, sizeof(path));
+	dfd = open(fx->d->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(dfd >= 0);
+	assert_int_equal(flock(dfd, LOCK_EX), 0);
+	lfd = bind_at(path, false);
+	ino = inode_of(path);
+	assert_int_equal(daemon_spawn(fx->d, argv), 0);
+	msleep(500); /* the daemon has long reached the check by now */
+	assert_int_equal(inode_of(path), ino);
+	assert_int_equal(listen(lfd, 1), 0);
+	assert_int_equal(flock(dfd, LOCK_UN), 0);
+	assert_int_equal(daemon_wait_exit(fx->d, TMO, &code), 0);
+	assert_int_equal(code, 1);
+	assert_true(daemon_log_contains(fx->d, "vi2c.sock0' is in use by another process"));
+	assert_int_equal(inode_of(path), ino);
+	expect_connectable(path);
+	close(lfd);
+	close(dfd);
+	fx->passed = true;
+}
+
+/* At exit the daemon removes its own socket file only, not one put in its place. */
+static void test_exit_keeps_foreign_socket(void **state)
+{
+	struct daemon_dir_fx *fx = *state;
+	char *args[] = {"-e", "stub@0x20", NULL};
+	char path[160];
+	ino_t ino;
+	int lfd, code = -1;
+
+	assert_int_equal(daemon_start(fx->d, 1, args), 0);
+	daemon_sock_path(fx->d, 0, path, sizeof(path));
+	/* Someone (say, a second daemon told the file was stale) replaced it. */
+	assert_int_equal(unlink(path), 0);
+	lfd = bind_at(path, true);
+	ino = inode_of(path);
+	assert_int_equal(daemon_stop(fx->d, TMO, &code), 0);
+	assert_int_equal(code, 0);
+	assert_int_equal(inode_of(path), ino);
+	expect_connectable(path);
+	assert_true(daemon_log_contains(fx->d, "it is no longer the socket this daemon created"));
+	close(lfd);
+	fx->passed = true;
+}
+
+/* Sockets the daemon holds open (listening and connected). */
+static int socket_fds(const struct daemon *d)
+{
+	char dir[64], link[64 + 256], target[64];
+	struct dirent *e;
+	DIR *dh;
+	int n = 0;
+
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)d->pid);
+	dh = opendir(dir);
+	assert_non_null(dh);
+	while ((e = readdir(dh))) {
+		ssize_t len;
+
+		snprintf(link, sizeof(link), "%s/%s", dir, e->d_name);
+		len = readlink(link, target, sizeof(target) - 1);
+		if (len > 0) {
+			target[len] = '\0';
+			n += !strncmp(target, "socket:", 7);
+		}
+	}
+	closedir(dh);
+	return n;
+}
+
+/*
+ * More VMMs than file descriptors: the sockets that cannot accept wait
+ * (logged once each, no busy loop), a message whose fds cannot be received
+ * says why, and once fds are free the waiting VMMs are served.
+ */
+static void test_fd_exhaustion(void **state)
+{
+	struct daemon_dir_fx *fx = *state;
+	enum { N = 24 };
+	char *args[] = {"-v", "-e", "stub@0x20", NULL};
+	struct vf_conn *first[N], *second[N];
+	char path[160], needle[64], *log;
+	uint8_t w[2] = {3, 0x99}, r = 0;
+	struct vf_dev *dev;
+	long cpu0, cpu1;
+	unsigned failing;
+	int efd;
+
+	fx->d->nofile = 40; /* about 31 are open before any VMM comes */
+	assert_int_equal(daemon_start(fx->d, N, args), 0);
+	assert_true(daemon_log_contains(fx->d, "warning: 24 socket(s) need about "));
+	assert_true(daemon_log_contains(fx->d, "the open-file limit (RLIMIT_NOFILE) is 40"));
+
+	daemon_sock_path(fx->d, 0, path, sizeof(path));
+	first[0] = vf_conn_connect(path, TMO);
+	assert_non_null(first[0]);
+	assert_true(wait_log(fx->d, "vi2c.sock0: VMM connected", TMO));
+	for (unsigned i = 1; i < N; i++) {
+		daemon_sock_path(fx->d, i, path, sizeof(path));
+		first[i] = vf_conn_connect(path, TMO);
+		assert_non_null(first[i]);
+	}
+	for (unsigned i = 0; i < N; i++) {
+		daemon_sock_path(fx->d, i, path, sizeof(path));
+		second[i] = vf_conn_connect(path, TMO);
+		assert_non_null(second[i]);
+	}
+	assert_true(wait_log(fx->d, "Too many open files", TMO));
+
+	/* Not spinning: a busy loop would use about 1 s of CPU per second and core. */
+	msleep(300);
+	log = daemon_log(fx->d);
+	assert_non_null(log);
+	failing = count_in(log, ": cannot accept a VMM connection");
+	free(log);
+	cpu0 = daemon_cpu_ms(fx->d);
+	msleep(1000);
+	cpu1 = daemon_cpu_ms(fx->d);
+	printf("daemon CPU while out of fds: %ld ms in 1000 ms\n", cpu1 - cpu0);
+	assert_true(cpu0 >= 0 && cpu1 >= cpu0);
+	assert_true(cpu1 - cpu0 < 200);
+
+	/* Logged once when a socket starts waiting, not per retry (10 retries a second). */
+	log = daemon_log(fx->d);
+	assert_non_null(log);
+	printf("%u sockets waiting for fds\n", failing);
+	assert_int_equal(count_in(log, ": cannot accept a VMM connection"), failing);
+	assert_true(failing >= N / 2);
+	for (unsigned i = 0; i < N; i++) {
+		snprintf(needle, sizeof(needle), "vi2c.sock%u: cannot accept a VMM connection", i);
+		assert_true(count_in(log, needle) <= 2);
+	}
+	assert_null(strstr(log, "messages suppressed"));
+	free(log);
+
+	/* The first VMM sends an fd the daemon has no room for: it is told why. */
+	efd = eventfd(0, EFD_CLOEXEC);
+	assert_true(efd >= 0);
+	assert_int_equal(vf_msg_set_vring_fd(first[0], VHOST_USER_SET_VRING_CALL, 0, efd, false),
+			 0);
+	close(efd);
+	assert_int_equal(vf_conn_wait_closed(first[0], TMO), 0);
+	assert_true(daemon_log_contains(fx->d, "vi2c.sock0: closing connection: the fds of a "
+					       "message could not be received: open-file limit"));
+
+	/* fds free again: every queued connection is taken (and ends), then a VMM is served. */
+	for (unsigned i = 0; i < N; i++) {
+		vf_conn_close(first[i]);
+		vf_conn_close(second[i]);
+	}
+	for (int t = 0, quiet = 0; quiet < 300; t += 20, msleep(20)) {
+		assert_true(t < TMO);
+		quiet = socket_fds(fx->d) <= N ? quiet + 20 : 0;
+	}
+	daemon_sock_path(fx->d, N - 1, path, sizeof(path));
+	dev = vf_dev_open(path, NULL);
+	assert_non_null(dev);
+	assert_int_equal(vf_i2c_write(dev, STUB, w, 2), 0);
+	assert_int_equal(vf_i2c_write_read(dev, STUB, w, 1, &r, 1), 0);
+	assert_int_equal(r, 0x99);
+	vf_dev_destroy(dev);
+	/* Every socket that had to wait says when it accepts again. */
+	log = daemon_log(fx->d);
+	assert_non_null(log);
+	for (unsigned i = 0; i < N; i++) {
+		char again[64];
+
+		snprintf(needle, sizeof(needle), "vi2c.sock%u: cannot accept a VMM connection", i);
+		snprintf(again, sizeof(again), "vi2c.sock%u: accepting VMM connections again", i);
+		assert_int_equal(count_in(log, needle), count_in(log, again));
+	}
+	free(log);
+	fx->passed = true;
+	assert_int_equal(daemon_finish(fx->d, true), 0);
+	fx->d = daemon_new();
+	assert_non_null(fx->d);
+}
+
+/* Without the fd limit in the way, no warning. */
+static void test_fd_limit_fits(void **state)
+{
+	struct daemon_dir_fx *fx = *state;
+	char *args[] = {"-e", "stub@0x20", NULL};
+
+	fx->d->nofile = 64;
+	assert_int_equal(daemon_start(fx->d, 2, args), 0);
+	assert_false(daemon_log_contains(fx->d, "RLIMIT_NOFILE"));
+	fx->passed = true;
+	assert_int_equal(daemon_finish(fx->d, true), 0);
+	fx->d = daemon_new();
+	assert_non_null(fx->d);
+}
+
+/* A thread that cannot start is a runtime failure whose line gives the reason. */
+static void test_thread_start_failure(void **state)
+{
+	struct daemon_dir_fx *fx = *state;
+	char *argv[] = {"-s", fx->d->sock, "-c", "2", "-e", "stub@0x20", NULL};
+	const unsigned uid = 4243; /* no such account: no other process counts against its limit */
+	int code = -1;
+
+	if (geteuid() != 0)
+		fail_msg(
+			"needs root to run the daemon as a user of its own; run as root (CI does)");
+	assert_int_equal(chown(fx->d->dir, uid, uid), 0);
+	fx->d->uid = uid;
+	/* The process itself uses up RLIMIT_NPROC 1: no thread at all. */
+	fx->d->nproc = 1;
+	assert_int_equal(daemon_spawn(fx->d, argv), 0);
+	assert_int_equal(daemon_wait_exit(fx->d, TMO, &code), 0);
+	assert_int_equal(code, 1);
+	assert_true(daemon_log_contains(
+		fx->d, "cannot start the logging thread: Resource temporarily unavailable"));
+	/* One thread: the logger; the first guest thread fails. */
+	fx->d->nproc = 2;
+	assert_int_equal(daemon_spawn(fx->d, argv), 0);
+	assert_int_equal(daemon_wait_exit(fx->d, TMO, &code), 0);
+	assert_int_equal(code, 1);
+	assert_true(daemon_log_contains(
+		fx->d, "cannot start the thread of socket 0: Resource temporarily unavailable"));
+	assert_int_equal(stray_files(fx->d), 0);
+	fx->passed = true;
+}
+
+/* A backing file that cannot be opened is a runtime failure (1), not a bad command line (2). */
+static void test_eeprom_file_unwritable(void **state)
+{
+	struct daemon_dir_fx *fx = *state;
+	/* A sysfs attribute without a write method: EACCES even for root. */
+	char *argv[] = {"-s", fx->d->sock, "-e", "24c02@0x50,file=/sys/kernel/notes", NULL};
+	int code = -1;
+
+	assert_int_equal(access("/sys/kernel/notes", F_OK), 0);
+	assert_int_equal(daemon_spawn(fx->d, argv), 0);
+	assert_int_equal(daemon_wait_exit(fx->d, TMO, &code), 0);
+	assert_int_equal(code, 1);
+	assert_true(daemon_log_contains(fx->d, "/sys/kernel/notes"));
+	assert_true(daemon_log_contains(fx->d, "Permission denied"));
+	assert_int_equal(stray_files(fx->d), 0);
+	fx->passed = true;
+}
+
 static void test_eeprom_file_wrong_size(void **state)
 {
 	struct daemon_dir_fx *fx = *state;
@@ -291,7 +638,7 @@ static void test_eeprom_file_wrong_size(void **state)
 	close(fd);
 	assert_int_equal(daemon_spawn(fx->d, argv), 0);
 	assert_int_equal(daemon_wait_exit(fx->d, TMO, &code), 0);
-	assert_true(code != 0 && code < 128);
+	assert_int_equal(code, 1);
 	assert_int_equal(stat(file, &st), 0);
 	assert_int_equal(st.st_size, 100); /* not "repaired" */
 	assert_true(daemon_log_contains(fx->d, "short.bin"));
@@ -328,10 +675,18 @@ int main(void)
 		T(test_missing_parent_dir),
 		T(test_sigterm),
 		T(test_sigint),
+		T(test_other_termination_signals),
+		T(test_sighup_keeps_serving),
 		T(test_stale_socket_replaced),
 		T(test_regular_file_refused),
 		T(test_live_socket_refused),
+		T(test_socket_not_yet_listening_refused),
+		T(test_exit_keeps_foreign_socket),
+		T(test_fd_exhaustion),
+		T(test_fd_limit_fits),
 		T(test_eeprom_file_wrong_size),
+		T(test_eeprom_file_unwritable),
+		T(test_thread_start_failure),
 		T(test_help_and_version),
 	};
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # --help and the man page document the same long options: every long option in
 # the OPTIONS section of man/vhost-user-i2c.8 (the .TP/.TQ tag lines) against
-# every option line of `vhost-user-i2c --help`, compared as sets.
+# every option line of `vhost-user-i2c --help`, compared as sets; the --help
+# synopsis names -c and --guest.
 # Usage: check-options.sh DAEMON MANPAGE
 set -euo pipefail
 daemon=$1 man=$2
@@ -20,6 +21,15 @@ if [ "$help_opts" != "$man_opts" ]; then
 	diff <(echo "$help_opts") <(echo "$man_opts") || true
 	exit 1
 fi
+# The --help synopsis shows every form of the command line, as the man page's does.
+usage=$("$daemon" --help | head -n 3)
+for tok in '-s PATH' '[-c N]' '[--guest LIST' '--fd=FD'; do
+	if ! grep -qF -- "$tok" <<<"$usage"; then
+		echo "--help synopsis lacks '$tok':"
+		echo "$usage"
+		exit 1
+	fi
+done
 # The man page is valid roff that renders without warnings.
 warn=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$man" 2>&1 >/dev/null || true)
 if [ -n "$warn" ]; then

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * Log lines: level threshold, the guest socket named once, no forged lines,
- * the per-socket rate limit with its "N messages suppressed" line, debug lines
- * never limited, log_force ignoring the threshold. stderr is captured in a file.
+ * the per-socket rate limit (a budget per level) with its "N messages
+ * suppressed" lines at the level of what was dropped, reported by the ticker
+ * without waiting for a next line, debug lines never limited, log_force
+ * ignoring the threshold. stderr is captured in a file.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -126,10 +128,77 @@ static void test_rate_limit(void **state)
 		log_info("more");
 	log_set_guest(NULL, NULL);
 	out = take();
-	assert_int_equal(count(out, "g0: more"), LOG_RATE_BURST - 1);
-	assert_non_null(strstr(out, "vhost-user-i2c: warning: g0: 4 messages suppressed\n"));
+	assert_int_equal(count(out, "g0: more"), LOG_RATE_BURST);
+	assert_string_equal(strstr(out, "vhost-user-i2c: info: g0: 3 messages suppressed\n"),
+			    "vhost-user-i2c: info: g0: 3 messages suppressed\n");
 	free(out);
 	log_set_level(LOG_LVL_WARN);
+}
+
+/* Each level has its own budget: routine info lines never crowd out the errors. */
+static void test_budget_per_level(void **state)
+{
+	struct log_ratelimit rl = {0};
+	char *out;
+
+	(void)state;
+	log_set_level(LOG_LVL_INFO);
+	log_set_guest("g1", &rl);
+	for (int i = 0; i < 30; i++)
+		log_info("VMM connected %d", i);
+	for (int i = 0; i < 12; i++)
+		log_err("bad message %d", i);
+	for (int i = 0; i < 11; i++)
+		log_warn("odd %d", i);
+	out = take();
+	assert_int_equal(count(out, "info: g1: VMM connected "), LOG_RATE_BURST);
+	assert_int_equal(count(out, "error: g1: bad message "), LOG_RATE_BURST);
+	assert_int_equal(count(out, "warning: g1: odd "), LOG_RATE_BURST);
+	free(out);
+	/* The summaries come at the level of what they stand for. */
+	log_set_guest(NULL, NULL);
+	out = take();
+	assert_string_equal(out, "vhost-user-i2c: error: g1: 2 messages suppressed\n"
+				 "vhost-user-i2c: warning: g1: 1 messages suppressed\n"
+				 "vhost-user-i2c: info: g1: 20 messages suppressed\n");
+	free(out);
+	log_set_level(LOG_LVL_WARN);
+}
+
+/* The summary does not wait for the socket's next line: log_tick, and the ticker thread. */
+static void test_summary_without_next_line(void **state)
+{
+	struct log_ratelimit rl = {0};
+	char *out;
+
+	(void)state;
+	log_set_guest("g2", &rl);
+	for (int i = 0; i < LOG_RATE_BURST + 5; i++)
+		log_err("flood %d", i);
+	log_tick(); /* window still open: nothing yet */
+	out = take();
+	assert_int_equal(count(out, "g2: flood "), LOG_RATE_BURST);
+	assert_null(strstr(out, "suppressed"));
+	free(out);
+	usleep((LOG_RATE_INTERVAL_MS + 20) * 1000);
+	log_tick();
+	out = take();
+	assert_string_equal(out, "vhost-user-i2c: error: g2: 5 messages suppressed\n");
+	free(out);
+
+	/* The same from the ticker thread, within LOG_TICK_MS of the window's end. */
+	assert_int_equal(log_start_ticker(), 0);
+	for (int i = 0; i < LOG_RATE_BURST + 7; i++)
+		log_err("flood %d", i);
+	usleep((LOG_RATE_INTERVAL_MS + 3 * LOG_TICK_MS) * 1000);
+	out = take();
+	assert_non_null(strstr(out, "vhost-user-i2c: error: g2: 7 messages suppressed\n"));
+	free(out);
+	log_stop_ticker();
+	log_set_guest(NULL, NULL);
+	out = take();
+	assert_string_equal(out, ""); /* reported once, not again */
+	free(out);
 }
 
 int main(void)
@@ -137,6 +206,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_levels_and_names),
 		cmocka_unit_test(test_rate_limit),
+		cmocka_unit_test(test_budget_per_level),
+		cmocka_unit_test(test_summary_without_next_line),
 	};
 
 	return cmocka_run_group_tests(tests, capture, restore);
