@@ -291,12 +291,12 @@ static void check_linked(struct emul_file *f)
 
 	if (fstat(f->fd, &st) < 0)
 		return;
-	if (st.st_nlink == 0)
-		problem = "was deleted";
-	else if (fstatat(f->dirfd, f->base, &at, 0) < 0)
-		problem = errno == ENOENT ? "was moved or deleted" : NULL;
-	else if (at.st_dev != st.st_dev || at.st_ino != st.st_ino)
+	if (fstatat(f->dirfd, f->base, &at, 0) < 0) {
+		if (errno == ENOENT)
+			problem = st.st_nlink ? "was moved away" : "was deleted";
+	} else if (at.st_dev != st.st_dev || at.st_ino != st.st_ino) {
 		problem = "was replaced by another file";
+	}
 	if (problem && !f->orphan_warned)
 		log_warn("%s: '%s' %s while in use: writes now go to the old file, which nothing "
 			 "will read; restart the daemon to use the file at that path",
