@@ -655,6 +655,78 @@ static void test_eeprom_file_write_error_is_err(void **state)
 	fx->passed = true;
 }
 
+/* One message at addr; returns its status. */
+static uint8_t msg1(struct vf_dev *dev, uint16_t addr, bool read, uint8_t *buf, uint32_t len)
+{
+	struct vf_i2c_msg m = {
+		.addr = addr, .flags = read ? VF_I2C_M_RD : 0, .len = len, .buf = buf};
+
+	assert_int_equal(vf_i2c_transfer(dev, &m, 1, 0, TMO), 1);
+	return m.status;
+}
+
+/*
+ * Two ee1004 (DDR4 SPD) on one bus: a write to 0x36/0x37 selects bank 0/1 of
+ * both, a read at 0x36 is ACKed only in bank 0, a read at 0x37 never; each
+ * answers at its own address in the selected bank; file= holds 512 bytes.
+ */
+static void test_ee1004_pages(void **state)
+{
+	struct fx *fx = *state;
+	const struct eeprom spd = {0x50, 256, 16, 1}, spd2 = {0x51, 256, 16, 1};
+	char f51[200], s51[220];
+	char *args[] = {"-e", "ee1004@0x50", "-e", s51, NULL};
+	uint8_t b, zero = 0, buf[512];
+
+	snprintf(f51, sizeof(f51), "%s/spd51.bin", fx->d->dir);
+	snprintf(s51, sizeof(s51), "ee1004@0x51,file=%s", f51);
+	restart_with(fx, args);
+
+	assert_int_equal(msg1(fx->dev, 0x36, true, &b, 1), VIRTIO_I2C_MSG_OK); /* bank 0 */
+	assert_int_equal(msg1(fx->dev, 0x37, true, &b, 1), VIRTIO_I2C_MSG_ERR);
+	b = 0xa0;
+	ee_write(fx->dev, &spd, 0x10, &b, 1);
+	b = 0xb0;
+	ee_write(fx->dev, &spd2, 0x10, &b, 1);
+
+	assert_int_equal(msg1(fx->dev, 0x37, false, &zero, 1), VIRTIO_I2C_MSG_OK);
+	assert_int_equal(msg1(fx->dev, 0x36, true, &b, 1), VIRTIO_I2C_MSG_ERR); /* bank 1 */
+	ee_read(fx->dev, &spd, 0x10, &b, 1);
+	assert_int_equal(b, 0xff);
+	b = 0xa1;
+	ee_write(fx->dev, &spd, 0x10, &b, 1);
+	b = 0xb1;
+	ee_write(fx->dev, &spd2, 0x10, &b, 1);
+
+	assert_int_equal(msg1(fx->dev, 0x36, false, &zero, 1), VIRTIO_I2C_MSG_OK);
+	assert_int_equal(msg1(fx->dev, 0x36, true, &b, 1), VIRTIO_I2C_MSG_OK);
+	ee_read(fx->dev, &spd, 0x10, &b, 1);
+	assert_int_equal(b, 0xa0);
+	ee_read(fx->dev, &spd2, 0x10, &b, 1);
+	assert_int_equal(b, 0xb0);
+
+	/* select and read in one transfer */
+	{
+		uint8_t off = 0x10, r = 0;
+		struct vf_i2c_msg m[3] = {
+			{.addr = 0x37, .len = 1, .buf = &zero},
+			{.addr = 0x50, .len = 1, .buf = &off},
+			{.addr = 0x50, .flags = VF_I2C_M_RD, .len = 1, .buf = &r},
+		};
+
+		assert_int_equal(vf_i2c_transfer(fx->dev, m, 3, 0, TMO), 3);
+		assert_int_equal(m[2].status, VIRTIO_I2C_MSG_OK);
+		assert_int_equal(r, 0xa1);
+	}
+
+	read_file(f51, buf, 512, 512);
+	assert_int_equal(buf[0x10], 0xb0);
+	assert_int_equal(buf[0x110], 0xb1);
+	buf[0x10] = buf[0x110] = 0xff;
+	assert_all(buf, 512, 0xff);
+	fx->passed = true;
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -671,6 +743,7 @@ int main(void)
 		T(test_eeprom_file_replaced),
 		T(test_eeprom_file_deleted),
 		T(test_eeprom_file_write_error_is_err),
+		T(test_ee1004_pages),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
