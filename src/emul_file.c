@@ -22,11 +22,11 @@
 
 struct emul_file {
 	int fd;
-	int dirfd;	     /* the file's directory: replacement check (O_PATH if unreadable) */
-	char *path;	     /* owned, as given, for messages */
-	char *base;	     /* owned, the name inside dirfd */
-	char label[24];	     /* "24c02@0x50", for log lines */
-	bool orphan_warned;  /* the path no longer names fd; said once */
+	int dirfd;	    /* the file's directory: replacement check (O_PATH if unreadable) */
+	char *path;	    /* owned, as given, for messages */
+	char *base;	    /* owned, the name inside dirfd */
+	char label[24];	    /* "24c02@0x50", for log lines */
+	bool orphan_warned; /* the path no longer names fd; said once */
 };
 
 /* pwrite()/pread() the whole range from offset 0, retrying short transfers. 0 or -errno. */
@@ -110,8 +110,8 @@ out:
  * Returns its fd (locked), -EEXIST if a file appeared at the path meanwhile,
  * or another -errno with err filled.
  */
-static int create_file(struct emul_file *f, const struct cfg_emul *spec, size_t size,
-		       uint8_t *mem, char *err, size_t errlen)
+static int create_file(struct emul_file *f, const struct cfg_emul *spec, size_t size, uint8_t *mem,
+		       char *err, size_t errlen)
 {
 	size_t dlen = strlen(spec->file) - strlen(f->base);
 	char *tmp = malloc(dlen + strlen(f->base) + 16);
@@ -146,7 +146,7 @@ static int create_file(struct emul_file *f, const struct cfg_emul *spec, size_t 
 	}
 	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, spec->file, RENAME_NOREPLACE) < 0) {
 		ret = -errno;
-		/* Filesystems without RENAME_NOREPLACE: a plain rename, racy only with another creator. */
+		/* No RENAME_NOREPLACE on this filesystem: racy only with another creator. */
 		if (ret == -EINVAL && rename(tmp, spec->file) == 0)
 			ret = 0;
 		if (ret == -EEXIST) {
@@ -222,8 +222,7 @@ static int load_file(struct emul_file *f, const struct cfg_emul *spec, size_t si
 	}
 	ret = pio_all(f->fd, false, mem, size);
 	if (ret)
-		emul_set_err(err, errlen, spec, "cannot read '%s': %s", spec->file,
-			     strerror(-ret));
+		emul_set_err(err, errlen, spec, "cannot read '%s': %s", spec->file, strerror(-ret));
 	return ret;
 }
 

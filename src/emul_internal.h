@@ -24,8 +24,7 @@ struct emul_ops {
 	/* STOP: 0 or -errno (see emul_stop); NULL when the model does nothing at STOP. */
 	int (*stop)(struct emul_dev *dev);
 	/* Shared addresses (see emul_shared_addrs): messages there, any len; NULL if none. */
-	int (*xfer_shared)(struct emul_dev *dev, uint8_t addr, bool read, uint8_t *buf,
-			   size_t len);
+	int (*xfer_shared)(struct emul_dev *dev, uint8_t addr, bool read, uint8_t *buf, size_t len);
 	/* Properties (see emul.h); each NULL when the model has none. */
 	void (*each_prop)(struct emul_dev *dev, void (*fn)(void *ctx, const struct emul_prop *p),
 			  void *ctx);

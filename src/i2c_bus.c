@@ -23,7 +23,7 @@ enum slot_kind { SLOT_NONE, SLOT_EMUL, SLOT_HOST, SLOT_SHARED };
 
 struct bus_slot {
 	enum slot_kind kind;
-	struct emul_dev *emul;		      /* SLOT_EMUL, owned */
+	struct emul_dev *emul;		       /* SLOT_EMUL, owned */
 	struct emul_dev *sharers[MAX_SHARERS]; /* SLOT_SHARED, borrowed */
 	unsigned n_sharers;
 	struct i2c_host_adapter *adapter; /* SLOT_HOST, borrowed from adapters[] */

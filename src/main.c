@@ -90,7 +90,8 @@ static int build_bus(const struct vi2c_config *cfg, struct i2c_bus **out, char *
 
 			/* Plain duplicates are caught by config: this involves a shared address. */
 			if (n_shared)
-				n = (size_t)snprintf(also, sizeof(also), " (it answers at 0x%02x and at",
+				n = (size_t)snprintf(also, sizeof(also),
+						     " (it answers at 0x%02x and at",
 						     emul_addr(dev));
 			for (unsigned k = 0; k < n_shared && n < sizeof(also); k++)
 				n += (size_t)snprintf(also + n, sizeof(also) - n, "%s 0x%02x",
@@ -149,7 +150,7 @@ static int add_host_devices(const struct vi2c_config *cfg, struct i2c_bus *bus, 
 						       h->read_only);
 			if (ret == -EEXIST)
 				snprintf(err, errlen,
-					 "--device-list '%s': guest address 0x%02x is already in use",
+					 "--device-list '%s': guest address 0x%02x already in use",
 					 a->spec, h->guest_addr);
 		}
 	}

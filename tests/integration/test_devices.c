@@ -642,7 +642,8 @@ static void test_eeprom_file_write_error_is_err(void **state)
 	assert_int_equal(m.status, VIRTIO_I2C_MSG_ERR);
 	assert_int_equal(m.used_len, 1);
 	assert_true(daemon_alive(fx->d));
-	assert_true(daemon_log_contains(fx->d, "24c256@0x57: cannot write 1 bytes at offset 16384"));
+	assert_true(
+		daemon_log_contains(fx->d, "24c256@0x57: cannot write 1 bytes at offset 16384"));
 	ee_read(fx->dev, &ee24c256, 0x4000, &r, 1);
 	assert_int_equal(r, 0xff);
 	/* below the limit: fine */

@@ -44,11 +44,11 @@ static const struct geometry *const all_geos[] = {&geo_24c02, &geo_24c32, &geo_2
 
 /* What the interposed sync calls saw. */
 static struct {
-	const char *path;   /* the backing file's path */
-	int datasyncs;	    /* fdatasync() calls */
-	int file_fsyncs;    /* fsync() on regular files */
-	int dir_fsyncs;	    /* fsync() on directories */
-	int fail_errno;	    /* the next fdatasync() fails with it */
+	const char *path;	 /* the backing file's path */
+	int datasyncs;		 /* fdatasync() calls */
+	int file_fsyncs;	 /* fsync() on regular files */
+	int dir_fsyncs;		 /* fsync() on directories */
+	int fail_errno;		 /* the next fdatasync() fails with it */
 	bool path_at_file_fsync; /* path existed at the last file fsync() */
 	bool path_at_dir_fsync;	 /* path existed at the last directory fsync() */
 	uint8_t at_sync[32768];	 /* file content when fdatasync() was last called */
