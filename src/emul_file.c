@@ -259,8 +259,16 @@ struct emul_file *emul_file_open(const struct cfg_emul *spec, size_t size, uint8
 		}
 		ret = -errno;
 		if (ret != -ENOENT || attempt == CREATE_ATTEMPTS) {
-			emul_set_err(err, errlen, spec, "cannot open '%s': %s", spec->file,
-				     strerror(-ret));
+			struct stat lst;
+
+			/* The name exists (rename says so) but open() finds nothing. */
+			if (ret == -ENOENT && lstat(spec->file, &lst) == 0 && S_ISLNK(lst.st_mode))
+				emul_set_err(err, errlen, spec,
+					     "'%s' is a symbolic link to a missing file",
+					     spec->file);
+			else
+				emul_set_err(err, errlen, spec, "cannot open '%s': %s", spec->file,
+					     strerror(-ret));
 			break;
 		}
 		ret = create_file(f, spec, size, mem, err, errlen);

@@ -90,6 +90,40 @@ int fsync(int fd)
 	return (int)syscall(SYS_fsync, fd);
 }
 
+/*
+ * Interposed renameat2(): `race` creates the target first (another creator
+ * won), `no_noreplace` fails RENAME_NOREPLACE with EINVAL (a filesystem
+ * without it); the real call follows.
+ */
+static struct {
+	bool race;
+	bool no_noreplace;
+	int calls;
+} renames;
+
+int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
+	      unsigned int flags);
+int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
+	      unsigned int flags)
+{
+	renames.calls++;
+	if (renames.race) {
+		int fd = open(newpath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		uint8_t other[256];
+
+		renames.race = false;
+		memset(other, 0x42, sizeof(other));
+		if (fd < 0 || write(fd, other, sizeof(other)) != (ssize_t)sizeof(other))
+			fail_msg("cannot create the racing file");
+		close(fd);
+	}
+	if (renames.no_noreplace && (flags & RENAME_NOREPLACE)) {
+		errno = EINVAL;
+		return -1;
+	}
+	return (int)syscall(SYS_renameat2, olddirfd, oldpath, newdirfd, newpath, flags);
+}
+
 /* Per-test temporary directory (for file= tests) and the spec strings. */
 struct fixture {
 	char dir[64];
@@ -761,6 +795,61 @@ static void test_file_created_atomically(void **state)
 	emul_destroy(dev);
 }
 
+/* A file created by someone else while we create ours wins: it is loaded, ours removed. */
+static void test_file_create_race(void **state)
+{
+	struct fixture *fx = *state;
+	struct emul_dev *dev;
+	uint8_t buf[256];
+
+	memset(&renames, 0, sizeof(renames));
+	renames.race = true;
+	dev = create_dev(&geo_24c02, fx->path, fx->spec);
+	assert_int_equal(renames.calls, 1);
+	read_cur(dev, buf, sizeof(buf));
+	assert_all(buf, sizeof(buf), 0x42);
+	assert_int_equal(dir_entries(fx), 1);
+	emul_destroy(dev);
+	memset(&renames, 0, sizeof(renames));
+}
+
+/* Without RENAME_NOREPLACE (EINVAL) a plain rename creates the file. */
+static void test_file_create_without_noreplace(void **state)
+{
+	struct fixture *fx = *state;
+	struct emul_dev *dev;
+	uint8_t buf[256];
+	struct stat st;
+
+	memset(&renames, 0, sizeof(renames));
+	renames.no_noreplace = true;
+	dev = create_dev(&geo_24c02, fx->path, fx->spec);
+	assert_int_equal(renames.calls, 1);
+	assert_int_equal(stat(fx->path, &st), 0);
+	assert_int_equal(st.st_size, 256);
+	pread_file(fx->path, 0, buf, sizeof(buf));
+	assert_all(buf, sizeof(buf), 0xff);
+	assert_int_equal(dir_entries(fx), 1);
+	emul_destroy(dev);
+	memset(&renames, 0, sizeof(renames));
+}
+
+/* A link to a missing file is refused with a message that says so; nothing is created. */
+static void test_file_dangling_symlink(void **state)
+{
+	struct fixture *fx = *state;
+	char target[200], err[512], expect[768];
+
+	snprintf(target, sizeof(target), "%s/missing.bin", fx->dir);
+	assert_int_equal(symlink(target, fx->path), 0);
+	assert_int_equal(create_fails(&geo_24c02, fx->path, fx->spec, err, sizeof(err)), ENOENT);
+	snprintf(expect, sizeof(expect),
+		 "--emulate '24c02@0x50,file=%s': '%s' is a symbolic link to a missing file",
+		 fx->path, fx->path);
+	assert_string_equal(err, expect);
+	assert_int_equal(dir_entries(fx), 1); /* the link only */
+}
+
 /* A creation that fails half-way leaves nothing behind, not a short file. */
 static void test_file_create_fails_cleanly(void **state)
 {
@@ -1194,6 +1283,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_file_create_fails_cleanly, setup_dir,
 						teardown_dir),
 		cmocka_unit_test_setup_teardown(test_file_trailing_slash, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_file_create_race, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_file_create_without_noreplace, setup_dir,
+						teardown_dir),
+		cmocka_unit_test_setup_teardown(test_file_dangling_symlink, setup_dir,
+						teardown_dir),
 		cmocka_unit_test_setup_teardown(test_file_page_wrap, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_file_write_error, setup_dir, teardown_dir),
 		cmocka_unit_test(test_ee1004_identity),
