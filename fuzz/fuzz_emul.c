@@ -2,13 +2,16 @@
 /*
  * Fuzz target: combined transfers on a bus of emulated devices (i2c_bus.h,
  * emul.h), as the guest drives them: stub@0x10, lm75@0x48, 24c02@0x50,
- * 24c32@0x54, 24c256@0x58; every other address is empty. Quicker than going
- * through the virtqueue, so the device models get deep coverage.
+ * 24c32@0x54, 24c256@0x58, ee1004@0x52 and ee1004@0x53 (both answering the
+ * shared page-select addresses 0x36, 0x37); every other address is empty.
+ * Quicker than going through the virtqueue, so the device models get deep
+ * coverage.
  *
  * Input: groups until the input ends, each: u8 message count (1..16), then
  * per message u8 target, u8 flags (bit 0 read), u16 length (% 600) and, for
- * writes, the bytes. target % 8 picks 0x10, 0x48, 0x50, 0x54, 0x58, an empty
- * address, or (6, 7) the low 7 bits of the next byte.
+ * writes, the bytes. target % 10 picks 0x10, 0x48, 0x50, 0x54, 0x58, an empty
+ * address, (6, 7) the low 7 bits of the next byte, (8) 0x36 or 0x37 by bit 0
+ * of the next byte, or (9) 0x52.
  *
  * Checked beyond memory safety (buffers are malloc'ed at their exact size):
  * a transfer never completes more messages than it has, never gets past an
@@ -45,6 +48,8 @@ static struct i2c_bus *make_bus(void)
 		{.model = EMUL_24C02, .addr = 0x50, .spec = "24c02@0x50"},
 		{.model = EMUL_24C32, .addr = 0x54, .spec = "24c32@0x54"},
 		{.model = EMUL_24C256, .addr = 0x58, .spec = "24c256@0x58"},
+		{.model = EMUL_EE1004, .addr = 0x52, .spec = "ee1004@0x52"},
+		{.model = EMUL_EE1004, .addr = 0x53, .spec = "ee1004@0x53"},
 	};
 	struct i2c_bus *bus = i2c_bus_new();
 	char err[256];
@@ -70,10 +75,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		unsigned n = fuzz_u8(&in) % MAX_MSGS + 1, done, first_empty = n;
 
 		for (unsigned i = 0; i < n; i++) {
-			uint8_t target = fuzz_u8(&in) % 8;
+			uint8_t target = fuzz_u8(&in) % 10;
 			struct i2c_msg_buf *m = &msgs[i];
 
-			m->addr = target < sizeof(known) ? known[target] : fuzz_u8(&in) & 0x7f;
+			if (target < sizeof(known))
+				m->addr = known[target];
+			else if (target < 8)
+				m->addr = fuzz_u8(&in) & 0x7f;
+			else if (target == 8)
+				m->addr = 0x36 | (fuzz_u8(&in) & 1);
+			else
+				m->addr = 0x52;
 			m->read = fuzz_u8(&in) & 1;
 			m->len = fuzz_u16(&in) % MAX_LEN;
 			m->buf = malloc(m->len ? m->len : 1);

@@ -359,6 +359,16 @@ def emul_seeds():
         group(m(LM, False, b"\x03"), m(LM, True, length=2)),          # T_os
         group(m(LM, True, length=5)),
     ]))
+    SPA, SPD = 8, 9  # 0x36/0x37 (next byte's bit 0), ee1004@0x52
+    write("emul", "ee1004", b"".join([
+        group(struct.pack("<BBBH", SPA, 1, 0, 1) + b"\x00"),          # select bank 1 (0x37)
+        group(struct.pack("<BBBH", SPA, 0, 1, 1)),                     # RPA read: NACK in bank 1
+        group(m(SPD, False, b"\xfe\x11\x22\x33")),                    # write wraps in its page
+        group(m(SPD, False, b"\xfe"), m(SPD, True, length=4)),        # read wraps in the bank
+        group(m(SPD, False, b"\x10\x44"), struct.pack("<BBBH", SPA, 0, 0, 0)),  # aborted
+        group(struct.pack("<BBBH", SPA, 0, 0, 1) + b"\x00"),          # bank 0 (0x36)
+        group(struct.pack("<BBBH", SPA, 0, 1, 1)),                     # RPA read: ACK
+    ]))
     write("emul", "stub-and-empty", b"".join([
         group(m(S, False, b"\x05\x11\x22\x33")),
         group(m(S, False, b"\x05"), m(S, True, length=3)),

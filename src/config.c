@@ -30,7 +30,7 @@
 
 static const char *const model_names[] = {
 	[EMUL_24C02] = "24c02", [EMUL_24C32] = "24c32", [EMUL_24C256] = "24c256",
-	[EMUL_LM75] = "lm75",	[EMUL_STUB] = "stub",
+	[EMUL_LM75] = "lm75",	[EMUL_STUB] = "stub",	  [EMUL_EE1004] = "ee1004",
 };
 
 const char *config_model_name(enum emul_model model)
@@ -42,7 +42,8 @@ const char *config_model_name(enum emul_model model)
 
 static bool model_is_eeprom(enum emul_model model)
 {
-	return model == EMUL_24C02 || model == EMUL_24C32 || model == EMUL_24C256;
+	return model == EMUL_24C02 || model == EMUL_24C32 || model == EMUL_24C256 ||
+	       model == EMUL_EE1004;
 }
 
 /* Fills err with one line: control characters from user tokens become '?'. */
@@ -689,7 +690,8 @@ static void print_usage(FILE *out, const char *argv0)
 		"                           with a 1- or 2-byte register pointer)\n"
 		"  -e, --emulate=SPEC       emulated device MODEL@ADDR[,KEY=VALUE...]:\n"
 		"                           24c02|24c32|24c256 [file=PATH], lm75 [temp=DEGC], "
-		"stub\n"
+		"stub,\n"
+		"                           ee1004 [file=PATH] (DDR4 SPD, at 0x50-0x57)\n"
 		"                           (PATH cannot contain ','; DEGC -55..125, at most\n"
 		"                           3 decimals)\n"
 		"      --guest=LIST         the -l/-e options that follow (up to the next "

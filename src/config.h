@@ -49,13 +49,14 @@ enum emul_model {
 	EMUL_24C256,
 	EMUL_LM75,
 	EMUL_STUB,
+	EMUL_EE1004, /* DDR4 SPD EEPROM (JEDEC EE1004) */
 };
 
 /* One -e MODEL@ADDR[,key=value...]. */
 struct cfg_emul {
 	enum emul_model model;
 	uint8_t addr;
-	char *file;	 /* owned; EEPROMs only: file=PATH, NULL if absent */
+	char *file;	 /* owned; EEPROMs (ee1004 too) only: file=PATH, NULL if absent */
 	int32_t temp_mc; /* lm75 only: temp=<degC>, in millidegrees C; default 25000 */
 	/*
 	 * The whole -e argument, for error messages. Borrowed: from argv in

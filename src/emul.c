@@ -56,6 +56,7 @@ struct emul_dev *emul_create(const struct cfg_emul *spec, char *err, size_t errl
 	case EMUL_24C02:
 	case EMUL_24C32:
 	case EMUL_24C256:
+	case EMUL_EE1004:
 		return emul_eeprom_create(spec, err, errlen);
 	case EMUL_LM75:
 	case EMUL_STUB:
@@ -83,7 +84,8 @@ void emul_destroy(struct emul_dev *dev)
 
 int emul_xfer(struct emul_dev *dev, bool read, uint8_t *buf, size_t len)
 {
-	/* Address-only message: every model ACKs it and changes no state. */
+	emul_restart(dev); /* its START */
+	/* Address-only message: every model ACKs it and changes no other state. */
 	if (len == 0)
 		return 0;
 	if (!buf)
@@ -91,10 +93,31 @@ int emul_xfer(struct emul_dev *dev, bool read, uint8_t *buf, size_t len)
 	return dev->ops->xfer(dev, read, buf, len);
 }
 
-void emul_stop(struct emul_dev *dev)
+void emul_restart(struct emul_dev *dev)
 {
-	if (dev->ops->stop)
-		dev->ops->stop(dev);
+	if (dev->ops->start)
+		dev->ops->start(dev);
+}
+
+int emul_stop(struct emul_dev *dev)
+{
+	return dev->ops->stop ? dev->ops->stop(dev) : 0;
+}
+
+unsigned emul_shared_addrs(const struct emul_dev *dev, const uint8_t **addrs)
+{
+	*addrs = dev->shared_addrs;
+	return dev->ops->xfer_shared ? dev->n_shared : 0;
+}
+
+int emul_xfer_shared(struct emul_dev *dev, uint8_t addr, bool read, uint8_t *buf, size_t len)
+{
+	if (!dev->ops->xfer_shared)
+		return -ENXIO;
+	if (len && !buf)
+		return -EINVAL;
+	emul_restart(dev);
+	return dev->ops->xfer_shared(dev, addr, read, buf, len);
 }
 
 void emul_each_prop(struct emul_dev *dev, void (*fn)(void *ctx, const struct emul_prop *p),

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Emulated I2C devices (AT24 EEPROMs, LM75, an i2c-stub-like register file).
+ * Emulated I2C devices (AT24 EEPROMs, the EE1004 DDR4 SPD EEPROM, LM75, an
+ * i2c-stub-like register file).
  *
  * A device sees the bus the way a real chip does: each message of a combined
  * transfer begins with a (repeated) START addressed to it, and the transfer
@@ -8,7 +9,8 @@
  * device, see i2c_bus); the device itself takes no lock.
  *
  * Errors: 0 or -errno. A device that would NACK returns -ENXIO; an I/O failure
- * of the backing file returns its -errno (and the write is not acknowledged).
+ * of the backing file returns its -errno from emul_stop (the write is not
+ * acknowledged).
  */
 #ifndef VI2C_EMUL_H
 #define VI2C_EMUL_H
@@ -23,10 +25,13 @@ struct emul_dev;
 
 /*
  * Creates a device from a parsed -e spec. For EEPROMs with file=PATH the file
- * is opened (created filled with 0xFF if missing) and loaded; a file of the
- * wrong size, or one that cannot be created/read, is an error.
+ * is opened (created filled with 0xFF if missing, see emul_file.h) and
+ * loaded; a file of the wrong size, or one that cannot be created/read, is
+ * an error.
  * Returns the device (free with emul_destroy) or NULL with err filled
- * (one line naming the spec) and errno set.
+ * (one line naming the spec) and errno set: EINVAL when the spec does not
+ * suit the model (address, options: a bad command line), another value when
+ * the environment failed (the backing file: missing rights, wrong size...).
  */
 struct emul_dev *emul_create(const struct cfg_emul *spec, char *err, size_t errlen);
 
@@ -37,13 +42,42 @@ void emul_destroy(struct emul_dev *dev);
  * One message after a START/repeated START: the device is addressed in the
  * given direction and then `len` bytes are written to it (read == false) or
  * read from it into buf (read == true). len == 0 is an address-only probe
- * (SMBus quick) and succeeds. For EEPROMs with a file, written data is in the
- * file (pwritev, one call) before this returns 0.
+ * (SMBus quick) and succeeds. EEPROMs only latch written data here (their
+ * page buffer): it is committed at STOP (emul_stop) and discarded by any
+ * START before that.
  */
 int emul_xfer(struct emul_dev *dev, bool read, uint8_t *buf, size_t len);
 
-/* STOP condition: ends the current transfer. */
-void emul_stop(struct emul_dev *dev);
+/*
+ * A repeated START addressed to another device (or to no device) while this
+ * device takes part in the transfer: every device sees every START on its
+ * bus (an EEPROM aborts the write it latched). The bus calls it for the
+ * device(s) of the previous message when the next one goes elsewhere,
+ * including a next message that nobody ACKs.
+ */
+void emul_restart(struct emul_dev *dev);
+
+/*
+ * STOP condition: ends the current transfer. An EEPROM commits the write it
+ * latched (its internal write cycle); with file=, the data is on stable
+ * storage before this returns 0. Returns 0, or -errno when that commit
+ * failed (nothing changed; the write message must be reported failed). Only
+ * the last message of a transfer can leave a write latched.
+ */
+int emul_stop(struct emul_dev *dev);
+
+/*
+ * Addresses the device answers in addition to its own, together with every
+ * device of its kind on the bus (ee1004: the SPD page-select addresses 0x36
+ * and 0x37). Returns how many; *addrs points to static storage.
+ */
+unsigned emul_shared_addrs(const struct emul_dev *dev, const uint8_t **addrs);
+
+/*
+ * One message at one of the device's shared addresses (a START addressed
+ * there), as emul_xfer. -ENXIO when this device does not ACK it.
+ */
+int emul_xfer_shared(struct emul_dev *dev, uint8_t addr, bool read, uint8_t *buf, size_t len);
 
 /*
  * Properties: the values a test sets on a model at run time (control socket

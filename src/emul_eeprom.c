@@ -1,54 +1,77 @@
 // SPDX-License-Identifier: MIT
 /*
- * AT24C02 / AT24C32 / AT24C256 serial EEPROMs, as their datasheets describe
- * them:
+ * Serial EEPROMs: AT24C02 / AT24C32 / AT24C256, and the EE1004 DDR4 SPD
+ * EEPROM (ee1004), as their datasheets describe them:
  *  - one word-address counter, 0 at power-up;
  *  - a write message carries the word address (1 byte, or 2 bytes big-endian
  *    with the unused upper bits ignored) and then data; data bytes go into the
- *    addressed page and only the counter's in-page bits advance, so a write
- *    that runs past the end of its page wraps to the page start (roll-over)
- *    and overwrites what this write put there earlier;
+ *    page buffer for the addressed page and only the counter's in-page bits
+ *    advance, so a write that runs past the end of its page wraps to the page
+ *    start (roll-over) and overwrites what this write put there earlier;
+ *  - the write cycle starts at STOP only: the page buffer is committed to
+ *    memory at STOP, and a (repeated) START before the STOP aborts it, so
+ *    [W addr data][R n] in one transfer writes nothing (the counter still
+ *    advanced over the data bytes, as the part ACKed them);
  *  - a read message reads from the counter and advances it over the whole
  *    memory, wrapping from the last byte to 0.
  *
- * With file=PATH the memory is backed by a file of exactly the device size.
- * Each write message reaches the file in one pwritev() before it is ACKed,
- * and memory changes only once the file has it, so the file always holds what
- * the guest was told is written. The real part's internal write cycle (tWR,
+ * EE1004 (JEDEC, e.g. Microchip 34AA04): 512 bytes in two 256-byte halves
+ * that JEDEC calls pages, here "banks" (a "page" is the 16-byte write
+ * buffer). The word address is one byte within the selected bank and reads
+ * wrap within it. The bank is selected by any write to 0x36 (bank 0) or 0x37
+ * (bank 1), addresses every SPD EEPROM on the bus answers (shared, see
+ * emul_shared_addrs); a read at 0x36 is ACKed when bank 0 is selected and
+ * NACKed when bank 1 is; a read at 0x37 is reserved and NACKed. Bank 0 at
+ * power-up. Write protection (SWP/CWP commands) is not emulated.
+ *
+ * With file=PATH the memory is backed by a file of exactly the device size
+ * (emul_file.h): the write cycle ends only once the file has the data on
+ * stable storage, and memory changes only then, so the file always holds
+ * what the guest was told is written. The real part's write-cycle time (tWR,
  * during which it NACKs) is not emulated: data is readable at once.
  */
+#include "emul_file.h"
 #include "emul_internal.h"
-#include "log.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <sys/uio.h>
-#include <unistd.h>
+
+#define EEPROM_MAX_PAGE 64 /* the largest page buffer; one bit per cell in `latched` */
+
+#define EE1004_ADDR_MIN	 0x50
+#define EE1004_ADDR_MAX	 0x57
+#define EE1004_SPA0	 0x36 /* write: select bank 0; read: ACK if bank 0 is selected */
+#define EE1004_SPA1	 0x37 /* write: select bank 1 */
+#define EE1004_BANK_SIZE 256
+
+static const uint8_t ee1004_shared[] = {EE1004_SPA0, EE1004_SPA1};
 
 struct eeprom_geometry {
 	size_t size;	     /* bytes, a power of two */
-	size_t page;	     /* page-write size, a power of two */
+	size_t bank;	     /* bytes the word address reaches (== size except ee1004) */
+	size_t page;	     /* page-write size, a power of two <= EEPROM_MAX_PAGE */
 	unsigned addr_bytes; /* word-address bytes in a write message */
-	const char *name;
 };
 
 static const struct eeprom_geometry eeprom_geometries[] = {
-	[EMUL_24C02] = {.size = 256, .page = 8, .addr_bytes = 1, .name = "24c02"},
-	[EMUL_24C32] = {.size = 4096, .page = 32, .addr_bytes = 2, .name = "24c32"},
-	[EMUL_24C256] = {.size = 32768, .page = 64, .addr_bytes = 2, .name = "24c256"},
+	[EMUL_24C02] = {.size = 256, .bank = 256, .page = 8, .addr_bytes = 1},
+	[EMUL_24C32] = {.size = 4096, .bank = 4096, .page = 32, .addr_bytes = 2},
+	[EMUL_24C256] = {.size = 32768, .bank = 32768, .page = 64, .addr_bytes = 2},
+	[EMUL_EE1004] = {.size = 512, .bank = EE1004_BANK_SIZE, .page = 16, .addr_bytes = 1},
 };
 
 struct eeprom {
 	struct emul_dev dev;
 	const struct eeprom_geometry *geo;
-	size_t ptr; /* word-address counter, always < geo->size */
-	int fd;	    /* backing file, -1 when memory-only */
-	char *path; /* owned; backing file name for messages, NULL when memory-only */
+	size_t ptr;	  /* word-address counter, always < geo->bank */
+	size_t bank_base; /* start of the selected bank in mem (ee1004: 0 or 256) */
+	/* The page buffer: the write in progress, committed at STOP. */
+	bool pending;
+	size_t wpage;	  /* offset in mem of the page being written */
+	uint64_t latched; /* bit i: cell i of that page was written */
+	uint8_t latch[EEPROM_MAX_PAGE];
+	struct emul_file *file; /* NULL when memory-only */
 	uint8_t mem[];
 };
 
@@ -59,48 +82,20 @@ static struct eeprom *to_eeprom(struct emul_dev *dev)
 
 static int eeprom_read(struct eeprom *ee, uint8_t *buf, size_t len)
 {
-	size_t mask = ee->geo->size - 1;
+	size_t mask = ee->geo->bank - 1;
 	size_t i;
 
 	for (i = 0; i < len; i++) {
-		buf[i] = ee->mem[ee->ptr];
+		buf[i] = ee->mem[ee->bank_base + ee->ptr];
 		ee->ptr = (ee->ptr + 1) & mask;
 	}
 	return 0;
 }
 
-/*
- * Writes the file range [off, off + total) from iov in one call. On failure
- * (or a short write) tries to put back the old bytes, which memory still
- * holds, so file and memory keep agreeing; returns -errno, -EIO when short.
- */
-static int eeprom_file_store(struct eeprom *ee, size_t off, const struct iovec *iov, int iovcnt,
-			     size_t total)
-{
-	ssize_t n;
-	int ret;
-
-	do {
-		n = pwritev(ee->fd, iov, iovcnt, (off_t)off);
-	} while (n < 0 && errno == EINTR);
-	if (n >= 0 && (size_t)n == total)
-		return 0;
-
-	ret = n < 0 ? -errno : -EIO;
-	if (n > 0 && pwrite(ee->fd, ee->mem + off, (size_t)n, (off_t)off) != n)
-		log_warn("eeprom 0x%02x: '%s' may now differ from memory at offset %zu",
-			 ee->dev.addr, ee->path, off);
-	log_err("eeprom 0x%02x: cannot write %zu bytes at offset %zu of '%s': %s", ee->dev.addr,
-		total, off, ee->path, strerror(-ret));
-	return ret;
-}
-
 static int eeprom_write(struct eeprom *ee, const uint8_t *buf, size_t len)
 {
 	const struct eeprom_geometry *geo = ee->geo;
-	size_t ptr, page_base, off, first, rest, n;
-	const uint8_t *data;
-	int ret;
+	size_t ptr, page_base, off, i;
 
 	if (len < geo->addr_bytes) {
 		/*
@@ -111,57 +106,27 @@ static int eeprom_write(struct eeprom *ee, const uint8_t *buf, size_t len)
 		 * keeps its old value. No data byte came, so nothing is
 		 * written.
 		 */
-		ee->ptr = (((size_t)buf[0] << 8) | (ee->ptr & 0xff)) & (geo->size - 1);
+		ee->ptr = (((size_t)buf[0] << 8) | (ee->ptr & 0xff)) & (geo->bank - 1);
 		return 0;
 	}
 
 	ptr = buf[0];
 	if (geo->addr_bytes == 2)
 		ptr = (ptr << 8) | buf[1];
-	ptr &= geo->size - 1;
-	data = buf + geo->addr_bytes;
-	n = len - geo->addr_bytes;
-
+	ptr &= geo->bank - 1;
 	page_base = ptr & ~(geo->page - 1);
 	off = ptr & (geo->page - 1);
-	if (n > geo->page) {
-		/*
-		 * Roll-over: each cell keeps the last byte sent to it, so only
-		 * the final page's worth of data survives.
-		 */
-		off = (off + n - geo->page) & (geo->page - 1);
-		data += n - geo->page;
-		n = geo->page;
+	/* Roll-over: each cell keeps the last byte sent to it. */
+	for (i = geo->addr_bytes; i < len; i++) {
+		ee->latch[off] = buf[i];
+		ee->latched |= 1ull << off;
+		off = (off + 1) & (geo->page - 1);
 	}
-	first = n < geo->page - off ? n : geo->page - off; /* up to the page end */
-	rest = n - first;				   /* wrapped to the page start */
-
-	if (ee->fd >= 0 && n) {
-		/*
-		 * One contiguous file range per message. A wrapped write
-		 * covers the page from its start: new head, the untouched
-		 * cells in between (rewritten unchanged), then the data that
-		 * went up to the page end.
-		 */
-		struct iovec iov[3];
-		int iovcnt = 0;
-
-		if (rest) {
-			iov[iovcnt++] = (struct iovec){(void *)(data + first), rest};
-			if (off > rest)
-				iov[iovcnt++] =
-					(struct iovec){ee->mem + page_base + rest, off - rest};
-		}
-		iov[iovcnt++] = (struct iovec){(void *)data, first};
-		ret = eeprom_file_store(ee, rest ? page_base : page_base + off, iov, iovcnt,
-					rest ? off + first : first);
-		if (ret)
-			return ret;
+	ee->ptr = page_base + off;
+	if (len > geo->addr_bytes) {
+		ee->pending = true;
+		ee->wpage = ee->bank_base + page_base;
 	}
-
-	memcpy(ee->mem + page_base + off, data, first);
-	memcpy(ee->mem + page_base, data + first, rest);
-	ee->ptr = page_base + ((off + n) & (geo->page - 1));
 	return 0;
 }
 
@@ -172,161 +137,117 @@ static int eeprom_xfer(struct emul_dev *dev, bool read, uint8_t *buf, size_t len
 	return read ? eeprom_read(ee, buf, len) : eeprom_write(ee, buf, len);
 }
 
+/* Any START: a write not yet ended by STOP is aborted (the page buffer is dropped). */
+static void eeprom_start(struct emul_dev *dev)
+{
+	struct eeprom *ee = to_eeprom(dev);
+
+	ee->pending = false;
+	ee->latched = 0;
+}
+
+/* STOP: the write cycle. The latched cells from the first to the last go out in one write. */
+static int eeprom_stop(struct emul_dev *dev)
+{
+	struct eeprom *ee = to_eeprom(dev);
+	uint8_t image[EEPROM_MAX_PAGE];
+	unsigned lo, hi;
+	int ret = 0;
+
+	if (!ee->pending)
+		return 0;
+	lo = (unsigned)__builtin_ctzll(ee->latched);
+	hi = 63u - (unsigned)__builtin_clzll(ee->latched);
+	for (unsigned i = lo; i <= hi; i++)
+		image[i] = ee->latched >> i & 1 ? ee->latch[i] : ee->mem[ee->wpage + i];
+	if (ee->file)
+		ret = emul_file_write(ee->file, ee->wpage + lo, image + lo, hi - lo + 1,
+				      ee->mem + ee->wpage + lo);
+	if (!ret)
+		memcpy(ee->mem + ee->wpage + lo, image + lo, hi - lo + 1);
+	ee->pending = false;
+	ee->latched = 0;
+	return ret;
+}
+
+/* ee1004 page select (0x36/0x37): see the header comment. */
+static int ee1004_xfer_shared(struct emul_dev *dev, uint8_t addr, bool read, uint8_t *buf,
+			      size_t len)
+{
+	struct eeprom *ee = to_eeprom(dev);
+
+	if (read) {
+		if (addr != EE1004_SPA0 || ee->bank_base != 0)
+			return -ENXIO;
+		/* The data byte is "don't care"; the part leaves the bus released. */
+		if (len)
+			memset(buf, 0xff, len);
+		return 0;
+	}
+	/* The command is the address itself; data bytes are ACKed and ignored. */
+	ee->bank_base = addr == EE1004_SPA0 ? 0 : EE1004_BANK_SIZE;
+	return 0;
+}
+
 static void eeprom_destroy(struct emul_dev *dev)
 {
 	struct eeprom *ee = to_eeprom(dev);
 
-	if (ee->fd >= 0)
-		close(ee->fd);
-	free(ee->path);
+	emul_file_close(ee->file);
 	free(ee);
 }
 
 static const struct emul_ops eeprom_ops = {
 	.xfer = eeprom_xfer,
+	.start = eeprom_start,
+	.stop = eeprom_stop,
 	.destroy = eeprom_destroy,
 };
 
-/* pwrite()/pread() the whole range, retrying short transfers. 0 or -errno. */
-static int eeprom_pio_all(int fd, bool write, uint8_t *buf, size_t len)
-{
-	size_t done = 0;
-	ssize_t n;
-
-	while (done < len) {
-		if (write)
-			n = pwrite(fd, buf + done, len - done, (off_t)done);
-		else
-			n = pread(fd, buf + done, len - done, (off_t)done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -EIO; /* file shrank under us, or no space */
-		done += (size_t)n;
-	}
-	return 0;
-}
-
-/* Explains an ENOENT from open(O_CREAT): the directory is what is missing. */
-static void eeprom_err_open(const struct cfg_emul *spec, int err_no, char *err, size_t errlen)
-{
-	char *copy = strdup(spec->file);
-	struct stat st;
-	const char *dir;
-
-	if (err_no == ENOENT && copy) {
-		dir = dirname(copy);
-		if (stat(dir, &st) < 0) {
-			emul_set_err(err, errlen, spec,
-				     "cannot open '%s': %s (directory '%s' does not exist)",
-				     spec->file, strerror(err_no), dir);
-			free(copy);
-			return;
-		}
-	}
-	free(copy);
-	emul_set_err(err, errlen, spec, "cannot open '%s': %s", spec->file, strerror(err_no));
-}
-
-/* Opens, locks, creates or checks, and loads the backing file. 0 or -errno. */
-static int eeprom_open_file(struct eeprom *ee, const struct cfg_emul *spec, char *err,
-			    size_t errlen)
-{
-	size_t size = ee->geo->size;
-	struct stat st;
-	int fd, ret;
-
-	fd = open(spec->file, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		ret = -errno;
-		eeprom_err_open(spec, -ret, err, errlen);
-		return ret;
-	}
-	/* Two writers (another daemon, or two -e on one file) would corrupt it. */
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0 && errno == EWOULDBLOCK) {
-		ret = -EBUSY;
-		emul_set_err(err, errlen, spec, "'%s' is in use by another emulated EEPROM",
-			     spec->file);
-		goto err_close;
-	}
-	if (fstat(fd, &st) < 0) {
-		ret = -errno;
-		emul_set_err(err, errlen, spec, "cannot stat '%s': %s", spec->file, strerror(-ret));
-		goto err_close;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		ret = -EINVAL;
-		emul_set_err(err, errlen, spec, "'%s' is not a regular file", spec->file);
-		goto err_close;
-	}
-
-	if (st.st_size == 0) {
-		/* New (or empty) file: an erased part, mem is already 0xFF. */
-		ret = eeprom_pio_all(fd, true, ee->mem, size);
-		if (ret) {
-			emul_set_err(err, errlen, spec, "cannot fill '%s' with %zu bytes: %s",
-				     spec->file, size, strerror(-ret));
-			/* Leave it empty rather than with a wrong size for the next start. */
-			if (ftruncate(fd, 0) < 0)
-				log_warn("cannot truncate '%s': %s", spec->file, strerror(errno));
-			goto err_close;
-		}
-	} else if ((unsigned long long)st.st_size != size) {
-		ret = -EINVAL;
-		emul_set_err(err, errlen, spec, "'%s' is %lld bytes, expected %zu bytes for a %s",
-			     spec->file, (long long)st.st_size, size, ee->geo->name);
-		goto err_close;
-	} else {
-		ret = eeprom_pio_all(fd, false, ee->mem, size);
-		if (ret) {
-			emul_set_err(err, errlen, spec, "cannot read '%s': %s", spec->file,
-				     strerror(-ret));
-			goto err_close;
-		}
-	}
-
-	ee->path = strdup(spec->file);
-	if (!ee->path) {
-		ret = -ENOMEM;
-		emul_set_err(err, errlen, spec, "out of memory");
-		goto err_close;
-	}
-	ee->fd = fd;
-	return 0;
-
-err_close:
-	close(fd);
-	return ret;
-}
+static const struct emul_ops ee1004_ops = {
+	.xfer = eeprom_xfer,
+	.start = eeprom_start,
+	.stop = eeprom_stop,
+	.xfer_shared = ee1004_xfer_shared,
+	.destroy = eeprom_destroy,
+};
 
 struct emul_dev *emul_eeprom_create(const struct cfg_emul *spec, char *err, size_t errlen)
 {
 	const struct eeprom_geometry *geo = &eeprom_geometries[spec->model];
+	bool spd = spec->model == EMUL_EE1004;
 	struct eeprom *ee;
-	int ret;
 
+	if (spd && (spec->addr < EE1004_ADDR_MIN || spec->addr > EE1004_ADDR_MAX)) {
+		emul_set_err(err, errlen, spec,
+			     "an ee1004 (DDR4 SPD) answers at 0x50-0x57 only, not at 0x%02x",
+			     spec->addr);
+		errno = EINVAL;
+		return NULL;
+	}
 	ee = calloc(1, sizeof(*ee) + geo->size);
 	if (!ee) {
 		emul_set_err(err, errlen, spec, "out of memory");
 		errno = ENOMEM;
 		return NULL;
 	}
-	emul_dev_init(&ee->dev, &eeprom_ops, spec);
+	emul_dev_init(&ee->dev, spd ? &ee1004_ops : &eeprom_ops, spec);
+	if (spd) {
+		ee->dev.shared_addrs = ee1004_shared;
+		ee->dev.n_shared = sizeof(ee1004_shared);
+	}
 	ee->geo = geo;
-	ee->fd = -1;
 	memset(ee->mem, 0xff, geo->size); /* erased */
 
 	if (spec->file) {
-		ret = eeprom_open_file(ee, spec, err, errlen);
-		if (ret)
-			goto err_free;
+		ee->file = emul_file_open(spec, geo->size, ee->mem, err, errlen);
+		if (!ee->file) {
+			int e = errno;
+
+			free(ee);
+			errno = e;
+			return NULL;
+		}
 	}
 	return &ee->dev;
-
-err_free:
-	free(ee);
-	errno = -ret;
-	return NULL;
 }

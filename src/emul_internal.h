@@ -15,8 +15,16 @@
 struct emul_ops {
 	/* One message; len > 0 and buf != NULL (emul_xfer handles probes). */
 	int (*xfer)(struct emul_dev *dev, bool read, uint8_t *buf, size_t len);
-	/* STOP; NULL when the model does nothing at STOP. */
-	void (*stop)(struct emul_dev *dev);
+	/*
+	 * Any START or repeated START on the bus, before the message (if any)
+	 * that follows it to this device; idempotent. NULL when the model does
+	 * nothing at START.
+	 */
+	void (*start)(struct emul_dev *dev);
+	/* STOP: 0 or -errno (see emul_stop); NULL when the model does nothing at STOP. */
+	int (*stop)(struct emul_dev *dev);
+	/* Shared addresses (see emul_shared_addrs): messages there, any len; NULL if none. */
+	int (*xfer_shared)(struct emul_dev *dev, uint8_t addr, bool read, uint8_t *buf, size_t len);
 	/* Properties (see emul.h); each NULL when the model has none. */
 	void (*each_prop)(struct emul_dev *dev, void (*fn)(void *ctx, const struct emul_prop *p),
 			  void *ctx);
@@ -31,6 +39,8 @@ struct emul_dev {
 	const struct emul_ops *ops;
 	enum emul_model model;
 	uint8_t addr;
+	const uint8_t *shared_addrs; /* static; set by models with ops->xfer_shared */
+	unsigned n_shared;
 };
 
 /* Fills the common part from the spec. */

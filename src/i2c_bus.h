@@ -41,7 +41,12 @@ struct i2c_bus *i2c_bus_new(void);
 /* Frees the bus, every device and every adapter given to it. NULL is allowed. */
 void i2c_bus_free(struct i2c_bus *bus);
 
-/* Puts an emulated device at its address; the bus takes ownership. 0, -EEXIST or -EINVAL. */
+/*
+ * Puts an emulated device at its address, and among the devices answering
+ * each of its shared addresses (emul_shared_addrs); the bus takes ownership.
+ * 0, -EEXIST (an address is taken by another device), -ENOSPC (too many
+ * devices share an address) or -EINVAL.
+ */
 int i2c_bus_add_emul(struct i2c_bus *bus, struct emul_dev *dev);
 
 /*
@@ -63,9 +68,10 @@ int i2c_bus_add_host(struct i2c_bus *bus, struct i2c_host_adapter *ad, uint8_t h
 bool i2c_bus_has(const struct i2c_bus *bus, unsigned addr);
 
 /*
- * Runs msgs[0..n) as one combined transfer. A message to an address where no
- * device is configured is NACKed and touches nothing: the transfer stops
- * there, like on a real bus. A transfer whose devices are not all emulated or
+ * Runs msgs[0..n) as one combined transfer: every message begins with a
+ * (repeated) START, one STOP ends it (emulated EEPROMs commit writes there).
+ * A message to an address where no device is configured is NACKed and
+ * touches nothing: the transfer stops there, like on a real bus. A transfer whose devices are not all emulated or
  * not all on the same host adapter fails as a whole. On a read-only device,
  * only reads and a register-pointer write directly followed by a read of the
  * same device pass (i2c_readonly.h); the transfer stops at any other write,

@@ -82,14 +82,31 @@ static int build_bus(const struct vi2c_config *cfg, struct i2c_bus **out, char *
 		int ret;
 
 		if (!dev) {
-			/* The spec parsed: what failed is the file system (a runtime failure). */
+			/* EINVAL: the spec does not suit the model (a bad command line); else files. */
+			int e = errno == EINVAL ? -EINVAL : -EIO;
+
 			i2c_bus_free(bus);
-			return -EIO;
+			return e;
 		}
 		ret = i2c_bus_add_emul(bus, dev);
 		if (ret) {
-			snprintf(err, errlen, "--emulate '%s': address already in use",
-				 cfg->emuls[i].spec);
+			const uint8_t *shared;
+			unsigned n_shared = emul_shared_addrs(dev, &shared);
+			char also[64] = "";
+			size_t n = 0;
+
+			/* Plain duplicates are caught by config: this involves a shared address. */
+			if (n_shared)
+				n = (size_t)snprintf(also, sizeof(also),
+						     " (it answers at 0x%02x and at",
+						     emul_addr(dev));
+			for (unsigned k = 0; k < n_shared && n < sizeof(also); k++)
+				n += (size_t)snprintf(also + n, sizeof(also) - n, "%s 0x%02x",
+						      k ? "," : "", shared[k]);
+			if (n_shared && n < sizeof(also))
+				snprintf(also + n, sizeof(also) - n, ")");
+			snprintf(err, errlen, "--emulate '%s': address already in use%s",
+				 cfg->emuls[i].spec, also);
 			emul_destroy(dev);
 			i2c_bus_free(bus);
 			return ret;
@@ -140,8 +157,8 @@ static int add_host_devices(const struct vi2c_config *cfg, struct i2c_bus *bus, 
 						       h->access);
 			if (ret == -EEXIST)
 				snprintf(err, errlen,
-					 "--device-list '%s': guest address 0x%02x twice", a->spec,
-					 h->guest_addr);
+					 "--device-list '%s': guest address 0x%02x already in use",
+					 a->spec, h->guest_addr);
 		}
 	}
 	free(numbers);
@@ -237,7 +254,7 @@ static int build_buses(const struct vi2c_config *cfg, struct bus_set *sets, int 
 				 cfg->n_guests ? "sockets without --guest" : "all sockets");
 		ret = build_bus(b->devs, &b->bus, err, errlen);
 		if (ret) {
-			*status = ret == -EEXIST ? EXIT_BAD_INPUT : EXIT_FAILURE;
+			*status = ret == -EEXIST || ret == -EINVAL ? EXIT_BAD_INPUT : EXIT_FAILURE;
 			return ret;
 		}
 		*status = EXIT_FAILURE;
@@ -449,6 +466,8 @@ int main(int argc, char **argv)
 		fail_line("out of memory");
 		goto out_config;
 	}
+	/* A file-size limit fails that EEPROM write (EFBIG, ERR to the guest), not the daemon. */
+	signal(SIGXFSZ, SIG_IGN);
 	if (build_buses(&cfg, sets, &status, err, sizeof(err))) {
 		fail_line(err);
 		goto out_sockets;

@@ -18,7 +18,9 @@
 # Progress goes to stderr. Exit status 0 on success.
 set -euo pipefail
 
-FORMAT=guest-v1 # bump when the layout of the cached pieces changes
+# Bump when the layout or the module list of the cached pieces changes (the
+# cache is shared between trees: give each module list a name of its own).
+FORMAT=guest-v1-ee1004
 cache_root=${VI2C_E2E_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/vhost-user-i2c}
 
 say() { printf 'build-guest: %s\n' "$*" >&2; }
@@ -144,7 +146,7 @@ cp "$work/bb/bin/busybox" "$root/bin/busybox"
 	[ -e "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
 done
 
-mods="virtio_pci i2c-dev i2c-stub at24 lm75"
+mods="virtio_pci i2c-dev i2c-stub at24 lm75 ee1004"
 moddir=lib/modules/$abi
 mkdir -p "$root/$moddir/extra"
 for mod in $mods; do

@@ -10,7 +10,7 @@
 # on failure. Leaves no process, socket or temporary file behind.
 #
 # Usage: run.sh [--daemon PATH] [--guest-daemon PATH] [--guest-drive PATH] [--show] SCENARIO
-#   SCENARIO  smoke | transfers | drivers | rebind | two_vms | demo |
+#   SCENARIO  smoke | transfers | drivers | ee1004 | rebind | two_vms | demo |
 #             passthrough_smbus | passthrough_rdwr
 #   --daemon        the vhost-user-i2c binary (default: $VI2C_DAEMON)
 #   --guest-daemon  static vhost-user-i2c for inside the guest, passthrough_*
@@ -180,6 +180,29 @@ scenario_drivers() {
 			fail "24c02 host file does not hold what the guest wrote through at24"
 		cmp "$tmp/data/e32.new" "$tmp/e32.bin" ||
 			fail "24c32 host file does not hold what the guest wrote through at24"
+	}
+}
+
+# The guest's ee1004 driver on two emulated DDR4 SPD EEPROMs (page select at
+# 0x36/0x37 shared by both), file-backed: its eeprom file must equal the host
+# file, all 512 bytes (both pages), for each.
+scenario_ee1004() {
+	NVMS=1
+	GUEST_TEST=ee1004
+	mkdir -p "$tmp/data"
+	random_file "$tmp/spd50.bin" 512
+	random_file "$tmp/spd53.bin" 512
+	cp "$tmp/spd50.bin" "$tmp/data/spd50"
+	cp "$tmp/spd53.bin" "$tmp/data/spd53"
+	DAEMON_ARGS=(-e "ee1004@0x50,file=$tmp/spd50.bin" -e "ee1004@0x53,file=$tmp/spd53.bin"
+		-e lm75@0x48)
+	# i2cdetect reads (not quick-writes) 0x30-0x37: 0x36 ACKs in page 0, 0x37 never.
+	cat >>"$tmp/params" <<-EOF
+		EXPECT_MAP="0x36 0x48 0x50 0x53"
+	EOF
+	post_check() {
+		cmp "$tmp/data/spd50" "$tmp/spd50.bin" || fail "ee1004 0x50: the host file changed"
+		cmp "$tmp/data/spd53" "$tmp/spd53.bin" || fail "ee1004 0x53: the host file changed"
 	}
 }
 

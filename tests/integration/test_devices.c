@@ -3,8 +3,9 @@
  * Every emulated device over the wire, the way a Linux guest reaches it:
  * AT24 EEPROMs of each size (random, sequential, current-address reads, page
  * write roll-over, end-of-memory roll-over, file= persistence across a daemon
- * restart), LM75 registers, the stub register file, zero-length requests and
- * unknown addresses.
+ * restart, a file replaced or deleted under the daemon, a write the file
+ * cannot take failing as ERR), LM75 registers, the stub register file,
+ * zero-length requests and unknown addresses.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -491,6 +493,242 @@ static void test_eeprom_file_persists(void **state)
 	fx->passed = true;
 }
 
+/* Replaces the standard daemon of fx by one with `args`, and opens a guest on it. */
+static void restart_with(struct fx *fx, char *const args[])
+{
+	int code;
+
+	vf_dev_destroy(fx->dev);
+	fx->dev = NULL;
+	assert_int_equal(daemon_stop(fx->d, DAEMON_TIMEOUT_MS, &code), 0);
+	assert_int_equal(code, 0);
+	assert_int_equal(daemon_start(fx->d, 1, args), 0);
+	fx->dev = vf_dev_open(fx->path, NULL);
+	assert_non_null(fx->dev);
+}
+
+/* Occurrences of needle in the daemon's log. */
+static unsigned log_count(const struct daemon *d, const char *needle)
+{
+	char *log = daemon_log(d), *p;
+	unsigned n = 0;
+
+	assert_non_null(log);
+	for (p = log; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	free(log);
+	return n;
+}
+
+static void write_bytes(const char *path, uint8_t val, size_t n)
+{
+	uint8_t buf[256];
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	assert_true(fd >= 0 && n <= sizeof(buf));
+	memset(buf, val, n);
+	assert_int_equal(write(fd, buf, n), (ssize_t)n);
+	close(fd);
+}
+
+/*
+ * The file replaced (renamed over) or deleted under the daemon: writes go on
+ * (to the old inode, which the guest keeps reading), one warning line per
+ * change, and the new file is never written.
+ */
+static void test_eeprom_file_replaced(void **state)
+{
+	struct fx *fx = *state;
+	char f02[200], other[200], s02[220];
+	char *args[] = {"-e", s02, NULL};
+	uint8_t b, buf[256];
+
+	snprintf(f02, sizeof(f02), "%s/ee02.bin", fx->d->dir);
+	snprintf(other, sizeof(other), "%s/other.bin", fx->d->dir);
+	snprintf(s02, sizeof(s02), "24c02@0x50,file=%s", f02);
+	restart_with(fx, args);
+
+	b = 0x11;
+	ee_write(fx->dev, &ee24c02, 0x00, &b, 1);
+	assert_int_equal(log_count(fx->d, "ee02.bin' was"), 0);
+
+	write_bytes(other, 0x00, 256);
+	assert_int_equal(rename(other, f02), 0);
+	b = 0x22;
+	ee_write(fx->dev, &ee24c02, 0x01, &b, 1);
+	ee_write(fx->dev, &ee24c02, 0x02, &b, 1);
+	assert_int_equal(log_count(fx->d, "24c02@0x50: '"), 1);
+	assert_true(daemon_log_contains(
+		fx->d, "ee02.bin' was replaced by another file while in use: writes now go to "
+		       "the old file, which nothing will read; restart the daemon to use the "
+		       "file at that path"));
+	read_file(f02, buf, 256, 256);
+	assert_all(buf, 256, 0x00); /* the replacement is left alone */
+	ee_read(fx->dev, &ee24c02, 0x00, buf, 3);
+	assert_int_equal(buf[0], 0x11);
+	assert_int_equal(buf[1], 0x22);
+	assert_int_equal(buf[2], 0x22);
+
+	/* the replacement deleted too: still orphaned, not said again */
+	assert_int_equal(unlink(f02), 0);
+	ee_write(fx->dev, &ee24c02, 0x03, &b, 1);
+	assert_int_equal(log_count(fx->d, "24c02@0x50: '"), 1);
+	fx->passed = true;
+}
+
+/* A deleted file: one warning, the guest's writes still succeed. */
+static void test_eeprom_file_deleted(void **state)
+{
+	struct fx *fx = *state;
+	char f02[200], s02[220];
+	char *args[] = {"-e", s02, NULL};
+	uint8_t b = 0x33, buf[2];
+
+	snprintf(f02, sizeof(f02), "%s/ee02.bin", fx->d->dir);
+	snprintf(s02, sizeof(s02), "24c02@0x50,file=%s", f02);
+	restart_with(fx, args);
+	assert_int_equal(unlink(f02), 0);
+	ee_write(fx->dev, &ee24c02, 0x10, &b, 1);
+	ee_write(fx->dev, &ee24c02, 0x11, &b, 1);
+	assert_int_equal(log_count(fx->d, "ee02.bin' was deleted while in use"), 1);
+	ee_read(fx->dev, &ee24c02, 0x10, buf, 2);
+	assert_int_equal(buf[0], 0x33);
+	assert_int_equal(buf[1], 0x33);
+	assert_int_equal(access(f02, F_OK), -1); /* not re-created */
+	fx->passed = true;
+}
+
+/*
+ * A write the file cannot take (here: beyond the daemon's file-size limit,
+ * which the daemon inherits) fails as ERR, changes nothing, and the daemon
+ * goes on (SIGXFSZ does not kill it); writes elsewhere still work.
+ */
+static void test_eeprom_file_write_error_is_err(void **state)
+{
+	struct fx *fx = *state;
+	char f256[200], s256[220];
+	char *args[] = {"-e", s256, NULL};
+	struct rlimit old, lim;
+	uint8_t w[3] = {0x40, 0x00, 0x77}, r;
+	struct vf_i2c_msg m;
+	int fd, ret;
+
+	snprintf(f256, sizeof(f256), "%s/ee256.bin", fx->d->dir);
+	snprintf(s256, sizeof(s256), "24c256@0x57,file=%s", f256);
+	fd = open(f256, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	for (unsigned i = 0; i < 32768 / 256; i++) {
+		uint8_t ff[256];
+
+		memset(ff, 0xff, sizeof(ff));
+		assert_int_equal(write(fd, ff, sizeof(ff)), 256);
+	}
+	close(fd);
+
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim = old;
+	lim.rlim_cur = 0x4000; /* the upper half of the 24c256 cannot be written */
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	vf_dev_destroy(fx->dev);
+	fx->dev = NULL;
+	assert_int_equal(daemon_stop(fx->d, DAEMON_TIMEOUT_MS, &ret), 0);
+	ret = daemon_start(fx->d, 1, args);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	assert_int_equal(ret, 0);
+	fx->dev = vf_dev_open(fx->path, NULL);
+	assert_non_null(fx->dev);
+
+	m = (struct vf_i2c_msg){.addr = 0x57, .len = 3, .buf = w};
+	assert_int_equal(vf_i2c_transfer(fx->dev, &m, 1, 0, TMO), 1);
+	assert_int_equal(m.status, VIRTIO_I2C_MSG_ERR);
+	assert_int_equal(m.used_len, 1);
+	assert_true(daemon_alive(fx->d));
+	assert_true(
+		daemon_log_contains(fx->d, "24c256@0x57: cannot write 1 bytes at offset 16384"));
+	ee_read(fx->dev, &ee24c256, 0x4000, &r, 1);
+	assert_int_equal(r, 0xff);
+	/* below the limit: fine */
+	w[0] = 0x3f;
+	w[1] = 0xff;
+	assert_int_equal(vf_i2c_transfer(fx->dev, &m, 1, 0, TMO), 1);
+	assert_int_equal(m.status, VIRTIO_I2C_MSG_OK);
+	ee_read(fx->dev, &ee24c256, 0x3fff, &r, 1);
+	assert_int_equal(r, 0x77);
+	fx->passed = true;
+}
+
+/* One message at addr; returns its status. */
+static uint8_t msg1(struct vf_dev *dev, uint16_t addr, bool read, uint8_t *buf, uint32_t len)
+{
+	struct vf_i2c_msg m = {
+		.addr = addr, .flags = read ? VF_I2C_M_RD : 0, .len = len, .buf = buf};
+
+	assert_int_equal(vf_i2c_transfer(dev, &m, 1, 0, TMO), 1);
+	return m.status;
+}
+
+/*
+ * Two ee1004 (DDR4 SPD) on one bus: a write to 0x36/0x37 selects bank 0/1 of
+ * both, a read at 0x36 is ACKed only in bank 0, a read at 0x37 never; each
+ * answers at its own address in the selected bank; file= holds 512 bytes.
+ */
+static void test_ee1004_pages(void **state)
+{
+	struct fx *fx = *state;
+	const struct eeprom spd = {0x50, 256, 16, 1}, spd2 = {0x51, 256, 16, 1};
+	char f51[200], s51[220];
+	char *args[] = {"-e", "ee1004@0x50", "-e", s51, NULL};
+	uint8_t b, zero = 0, buf[512];
+
+	snprintf(f51, sizeof(f51), "%s/spd51.bin", fx->d->dir);
+	snprintf(s51, sizeof(s51), "ee1004@0x51,file=%s", f51);
+	restart_with(fx, args);
+
+	assert_int_equal(msg1(fx->dev, 0x36, true, &b, 1), VIRTIO_I2C_MSG_OK); /* bank 0 */
+	assert_int_equal(msg1(fx->dev, 0x37, true, &b, 1), VIRTIO_I2C_MSG_ERR);
+	b = 0xa0;
+	ee_write(fx->dev, &spd, 0x10, &b, 1);
+	b = 0xb0;
+	ee_write(fx->dev, &spd2, 0x10, &b, 1);
+
+	assert_int_equal(msg1(fx->dev, 0x37, false, &zero, 1), VIRTIO_I2C_MSG_OK);
+	assert_int_equal(msg1(fx->dev, 0x36, true, &b, 1), VIRTIO_I2C_MSG_ERR); /* bank 1 */
+	ee_read(fx->dev, &spd, 0x10, &b, 1);
+	assert_int_equal(b, 0xff);
+	b = 0xa1;
+	ee_write(fx->dev, &spd, 0x10, &b, 1);
+	b = 0xb1;
+	ee_write(fx->dev, &spd2, 0x10, &b, 1);
+
+	assert_int_equal(msg1(fx->dev, 0x36, false, &zero, 1), VIRTIO_I2C_MSG_OK);
+	assert_int_equal(msg1(fx->dev, 0x36, true, &b, 1), VIRTIO_I2C_MSG_OK);
+	ee_read(fx->dev, &spd, 0x10, &b, 1);
+	assert_int_equal(b, 0xa0);
+	ee_read(fx->dev, &spd2, 0x10, &b, 1);
+	assert_int_equal(b, 0xb0);
+
+	/* select and read in one transfer */
+	{
+		uint8_t off = 0x10, r = 0;
+		struct vf_i2c_msg m[3] = {
+			{.addr = 0x37, .len = 1, .buf = &zero},
+			{.addr = 0x50, .len = 1, .buf = &off},
+			{.addr = 0x50, .flags = VF_I2C_M_RD, .len = 1, .buf = &r},
+		};
+
+		assert_int_equal(vf_i2c_transfer(fx->dev, m, 3, 0, TMO), 3);
+		assert_int_equal(m[2].status, VIRTIO_I2C_MSG_OK);
+		assert_int_equal(r, 0xa1);
+	}
+
+	read_file(f51, buf, 512, 512);
+	assert_int_equal(buf[0x10], 0xb0);
+	assert_int_equal(buf[0x110], 0xb1);
+	buf[0x10] = buf[0x110] = 0xff;
+	assert_all(buf, 512, 0xff);
+	fx->passed = true;
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -504,6 +742,10 @@ int main(void)
 		T(test_zero_length_requests),
 		T(test_unknown_address),
 		T(test_eeprom_file_persists),
+		T(test_eeprom_file_replaced),
+		T(test_eeprom_file_deleted),
+		T(test_eeprom_file_write_error_is_err),
+		T(test_ee1004_pages),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

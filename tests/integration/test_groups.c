@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
  * FAIL_NEXT groups over the wire: a failure fails the rest of its group
- * without executing it (proved with EEPROM writes and pointer moves that must
- * not happen), groups end at a request without FAIL_NEXT or at the end of
- * what is available (QEMU's queue of 4 and a 6-message transfer), requests
- * run in order.
+ * without executing it (proved with register writes and EEPROM pointer moves
+ * that must not happen), groups end at a request without FAIL_NEXT or at the
+ * end of what is available (QEMU's queue of 4 and a 6-message transfer),
+ * requests run in order. The stub register file (which stores each byte as it
+ * comes) witnesses which writes ran: an AT24 commits a write only at the STOP
+ * that ends its group (test_eeprom_write_cycle_at_stop).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -44,6 +46,11 @@ static void ee_read(struct vf_dev *dev, uint8_t off, uint8_t *out, unsigned n)
 	assert_int_equal(vf_i2c_write_read(dev, EE, &off, 1, out, n), 0);
 }
 
+static void stub_read(struct vf_dev *dev, uint8_t reg, uint8_t *out, unsigned n)
+{
+	assert_int_equal(vf_i2c_write_read(dev, STUB, &reg, 1, out, n), 0);
+}
+
 static void assert_status(const struct vf_i2c_msg *m, unsigned n, const char *expect)
 {
 	for (unsigned i = 0; i < n; i++) {
@@ -78,14 +85,14 @@ static void test_failure_skips_rest_of_group(void **state)
 	struct vf_i2c_msg m[3];
 
 	open_dev(fx, 4, true);
-	m[0] = WR(EE, w1);
+	m[0] = WR(STUB, w1);
 	m[1] = WR(UNKNOWN, bad);
-	m[2] = WR(EE, w3);
+	m[2] = WR(STUB, w3);
 	assert_int_equal(vf_i2c_transfer(fx->dev, m, 3, 0, TMO), 3);
 	assert_status(m, 3, "OEE");
-	ee_read(fx->dev, 0x20, r, 2);
+	stub_read(fx->dev, 0x20, r, 2);
 	assert_int_equal(r[0], 0xaa); /* executed before the failure */
-	assert_int_equal(r[1], 0xff); /* never executed */
+	assert_int_equal(r[1], 0x00); /* never executed */
 	fx->passed = true;
 }
 
@@ -119,22 +126,22 @@ static void test_first_and_last_fail(void **state)
 	open_dev(fx, 4, true);
 	/* the first fails: nothing else runs */
 	m[0] = WR(UNKNOWN, bad);
-	m[1] = WR(EE, a);
-	m[2] = WR(EE, b);
+	m[1] = WR(STUB, a);
+	m[2] = WR(STUB, b);
 	assert_int_equal(vf_i2c_transfer(fx->dev, m, 3, 0, TMO), 3);
 	assert_status(m, 3, "EEE");
-	ee_read(fx->dev, 0x50, r, 3);
-	assert_int_equal(r[0], 0xff);
-	assert_int_equal(r[1], 0xff);
+	stub_read(fx->dev, 0x50, r, 3);
+	assert_int_equal(r[0], 0x00);
+	assert_int_equal(r[1], 0x00);
 	/* the last fails: the others ran */
-	m[0] = WR(EE, a);
-	m[1] = WR(EE, c);
+	m[0] = WR(STUB, a);
+	m[1] = WR(STUB, c);
 	m[2] = WR(UNKNOWN, bad);
 	assert_int_equal(vf_i2c_transfer(fx->dev, m, 3, 0, TMO), 3);
 	assert_status(m, 3, "OOE");
-	ee_read(fx->dev, 0x50, r, 3);
+	stub_read(fx->dev, 0x50, r, 3);
 	assert_int_equal(r[0], 0x01);
-	assert_int_equal(r[1], 0xff);
+	assert_int_equal(r[1], 0x00);
 	assert_int_equal(r[2], 0x03);
 	fx->passed = true;
 }
@@ -151,14 +158,14 @@ static void test_queue_of_4_six_messages(void **state)
 	open_dev(fx, 4, true);
 	/* failure in the first batch: the 4th (FAIL_NEXT set) is skipped, the next batch runs */
 	for (i = 0; i < 6; i++)
-		m[i] = WR(i == 2 ? UNKNOWN : EE, w[i]);
+		m[i] = WR(i == 2 ? UNKNOWN : STUB, w[i]);
 	m[2].len = 1;
 	assert_int_equal(vf_i2c_transfer(fx->dev, m, 6, 0, TMO), 6);
 	assert_status(m, 6, "OOEEOO");
-	ee_read(fx->dev, 0x30, r, 5);
+	stub_read(fx->dev, 0x30, r, 5);
 	assert_int_equal(r[0], 1);
 	assert_int_equal(r[1], 2);
-	assert_int_equal(r[2], 0xff);
+	assert_int_equal(r[2], 0x00);
 	assert_int_equal(r[3], 4);
 	assert_int_equal(r[4], 5);
 
@@ -167,15 +174,15 @@ static void test_queue_of_4_six_messages(void **state)
 		uint8_t x[6][2] = {{0x38, 1}, {0x39, 2}, {0x3a, 3}, {0}, {0x3c, 5}, {0x3d, 6}};
 
 		for (i = 0; i < 6; i++)
-			m[i] = WR(i == 3 ? UNKNOWN : EE, x[i]);
+			m[i] = WR(i == 3 ? UNKNOWN : STUB, x[i]);
 		m[3].len = 1;
 		assert_int_equal(vf_i2c_transfer(fx->dev, m, 6, 0, TMO), 6);
 		assert_status(m, 6, "OOOEOO");
-		ee_read(fx->dev, 0x38, r, 5);
+		stub_read(fx->dev, 0x38, r, 5);
 		assert_int_equal(r[0], 1);
 		assert_int_equal(r[1], 2);
 		assert_int_equal(r[2], 3);
-		assert_int_equal(r[3], 0xff);
+		assert_int_equal(r[3], 0x00);
 		assert_int_equal(r[4], 5);
 	}
 
@@ -185,13 +192,13 @@ static void test_queue_of_4_six_messages(void **state)
 				   {0x63, 4}, {0x64, 5}, {0x65, 6}};
 
 		for (i = 0; i < 6; i++)
-			m[i] = WR(EE, y[i]);
+			m[i] = WR(STUB, y[i]);
 		assert_int_equal(vf_i2c_transfer(fx->dev, m, 6, VF_XFER_ONE_BATCH, TMO), 4);
 		assert_status(m, 4, "OOOO");
 		assert_int_equal(m[4].status, VF_I2C_NOT_SENT);
-		ee_read(fx->dev, 0x60, r, 5);
+		stub_read(fx->dev, 0x60, r, 5);
 		assert_int_equal(r[3], 4);
-		assert_int_equal(r[4], 0xff);
+		assert_int_equal(r[4], 0x00);
 	}
 	fx->passed = true;
 }
@@ -222,22 +229,22 @@ static void test_groups_within_one_batch(void **state)
 	struct vf_i2c_msg m[6];
 
 	open_dev(fx, 16, true);
-	m[0] = WR(EE, a);
+	m[0] = WR(STUB, a);
 	m[1] = WR(UNKNOWN, bad);
 	m[1].flags |= VF_I2C_M_END_GROUP; /* group 1 = m0, m1 */
-	m[2] = WR(EE, b);
+	m[2] = WR(STUB, b);
 	m[3] = RD(LM75, t, 2);
 	m[3].flags |= VF_I2C_M_END_GROUP; /* group 2 = m2, m3 */
 	m[4] = WR(UNKNOWN, bad);
 	m[4].flags |= VF_I2C_M_END_GROUP; /* group 3 = m4 */
-	m[5] = WR(EE, c);		  /* group 4 = m5 */
+	m[5] = WR(STUB, c);		  /* group 4 = m5 */
 	assert_int_equal(vf_i2c_transfer(fx->dev, m, 6, VF_XFER_ONE_BATCH, TMO), 6);
 	assert_status(m, 6, "OEOOEO");
 	assert_int_equal(t[0], 0x19);
 	assert_int_equal(t[1], 0x00);
-	m[0] = WR(EE, d);
+	m[0] = WR(STUB, d);
 	assert_int_equal(vf_i2c_transfer(fx->dev, m, 1, 0, TMO), 1);
-	ee_read(fx->dev, 0x80, r, 4);
+	stub_read(fx->dev, 0x80, r, 4);
 	assert_int_equal(r[0], 0x11);
 	assert_int_equal(r[1], 0x22);
 	assert_int_equal(r[2], 0x33);
@@ -277,6 +284,12 @@ static void test_mixed_group(void **state)
 	struct vf_i2c_msg m[8];
 
 	open_dev(fx, 8, true);
+	/* 0x90 = 0x11 in a transfer of its own; the group's write there is aborted */
+	ew[1] = 0x11;
+	m[0] = WR(EE, ew);
+	assert_int_equal(vf_i2c_transfer(fx->dev, m, 1, 0, TMO), 1);
+	assert_status(m, 1, "O");
+	ew[1] = 0x5e;
 	m[0] = WR(STUB, sw);
 	m[1] = (struct vf_i2c_msg){.addr = EE};
 	m[2] = WR(STUB, sp);
@@ -290,7 +303,63 @@ static void test_mixed_group(void **state)
 	assert_int_equal(sr[0], 0xde);
 	assert_int_equal(sr[1], 0xad);
 	assert_int_equal(tr[0], 0x19);
-	assert_int_equal(er[0], 0x5e);
+	/* m5's write was followed by a repeated START (m6), not a STOP: never written */
+	assert_int_equal(er[0], 0x11);
+	fx->passed = true;
+}
+
+/*
+ * AT24: the write cycle starts at STOP, which the daemon gives only at the
+ * end of a group; any START before it (the next message of the group, to any
+ * address, or one nobody ACKs) aborts the write.
+ */
+static void test_eeprom_write_cycle_at_stop(void **state)
+{
+	struct daemon_fx *fx = *state;
+	uint8_t w[2] = {0x40, 0xa5}, bad[1] = {0}, r[4], t[2];
+	struct vf_i2c_msg m[2];
+
+	open_dev(fx, 4, true);
+	/* [W 0x40 0xa5][R 1]: the read starts after the data byte; nothing written */
+	m[0] = WR(EE, w);
+	m[1] = RD(EE, r, 1);
+	assert_int_equal(vf_i2c_transfer(fx->dev, m, 2, 0, TMO), 2);
+	assert_status(m, 2, "OO");
+	assert_int_equal(r[0], 0xff); /* 0x41 */
+	ee_read(fx->dev, 0x40, r, 4);
+	assert_int_equal(r[0], 0xff);
+	/* a NACKed START after it: aborted too */
+	w[0] = 0x41;
+	m[0] = WR(EE, w);
+	m[1] = WR(UNKNOWN, bad);
+	assert_int_equal(vf_i2c_transfer(fx->dev, m, 2, 0, TMO), 2);
+	assert_status(m, 2, "OE");
+	/* a read of another device after it: aborted */
+	w[0] = 0x42;
+	m[0] = WR(EE, w);
+	m[1] = RD(LM75, t, 2);
+	assert_int_equal(vf_i2c_transfer(fx->dev, m, 2, 0, TMO), 2);
+	assert_status(m, 2, "OO");
+	ee_read(fx->dev, 0x40, r, 4);
+	assert_int_equal(r[0], 0xff);
+	assert_int_equal(r[1], 0xff);
+	assert_int_equal(r[2], 0xff);
+	/* [W 0x40 0xa5] alone: written */
+	w[0] = 0x40;
+	m[0] = WR(EE, w);
+	assert_int_equal(vf_i2c_transfer(fx->dev, m, 1, 0, TMO), 1);
+	assert_status(m, 1, "O");
+	ee_read(fx->dev, 0x40, r, 4);
+	assert_int_equal(r[0], 0xa5);
+	assert_int_equal(r[1], 0xff);
+	/* a pointer write then a write with data: the last one ends the group, written */
+	w[0] = 0x43;
+	m[0] = WR(EE, bad);
+	m[1] = WR(EE, w);
+	assert_int_equal(vf_i2c_transfer(fx->dev, m, 2, 0, TMO), 2);
+	assert_status(m, 2, "OO");
+	ee_read(fx->dev, 0x40, r, 4);
+	assert_int_equal(r[3], 0xa5);
 	fx->passed = true;
 }
 
@@ -307,6 +376,7 @@ int main(void)
 		T(test_groups_within_one_batch),
 		T(test_in_order),
 		T(test_mixed_group),
+		T(test_eeprom_write_cycle_at_stop),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -173,6 +173,9 @@ static const struct good_case good_cases[] = {
 	      "24c256@82,file=a=b@c:d", "-e", "lm75@0x48", "-e", "stub@0x1c"),
 	 "s=/tmp/s c=1 v=0; 24c02@0x50; 24c32@0x51 file=/tmp/e.bin; 24c256@0x52 file=a=b@c:d; "
 	 "lm75@0x48 temp=25000; stub@0x1c"},
+	{"ee1004 with and without file",
+	 ARGV("-s", "/tmp/s", "-e", "ee1004@0x50", "-e", "EE1004@0x57,file=/tmp/spd.bin"),
+	 "s=/tmp/s c=1 v=0; ee1004@0x50; ee1004@0x57 file=/tmp/spd.bin"},
 	{"model case-insensitive", ARGV("-s", "/tmp/s", "-e", "24C02@0x50", "-e", "LM75@0x48"),
 	 "s=/tmp/s c=1 v=0; 24c02@0x50; lm75@0x48 temp=25000"},
 	{"temps",
@@ -376,6 +379,8 @@ static const struct bad_case bad_cases[] = {
 	 "key 'temp' is not valid for model 24c02 in --emulate '24c02@0x50,temp=20'"},
 	{"file on lm75", ARGV("-s", "/s", "-e", "lm75@0x48,file=x"),
 	 "key 'file' is not valid for model lm75 in --emulate 'lm75@0x48,file=x'"},
+	{"temp on ee1004", ARGV("-s", "/s", "-e", "ee1004@0x50,temp=20"),
+	 "key 'temp' is not valid for model ee1004 in --emulate 'ee1004@0x50,temp=20'"},
 	{"file on stub", ARGV("-s", "/s", "-e", "stub@0x10,file=x"),
 	 "key 'file' is not valid for model stub in --emulate 'stub@0x10,file=x'"},
 	{"file twice", ARGV("-s", "/s", "-e", "24c32@0x50,file=a,file=b"),

@@ -1,8 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
  * AT24 EEPROM emulation against the AT24C02/C32/C256 datasheets: addressing,
- * random/current-address/sequential reads, page-write roll-over, and the
- * file= backing store (creation, loading, size checks, write-through).
+ * random/current-address/sequential reads, page-write roll-over, the write
+ * cycle at STOP only (a repeated START aborts a write), and the file=
+ * backing store (atomic creation, loading, size checks, durable writes at
+ * STOP). The EE1004 SPD EEPROM: banks selected at 0x36/0x37, reads of the
+ * selected bank, the address check.
+ *
+ * fsync()/fdatasync() are interposed (the executable's definitions come
+ * before libc's) to see when the file reaches stable storage and to fail it.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +24,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "emul.h"
@@ -34,6 +41,88 @@ static const struct geometry geo_24c02 = {EMUL_24C02, 256, 8, 1, "24c02"};
 static const struct geometry geo_24c32 = {EMUL_24C32, 4096, 32, 2, "24c32"};
 static const struct geometry geo_24c256 = {EMUL_24C256, 32768, 64, 2, "24c256"};
 static const struct geometry *const all_geos[] = {&geo_24c02, &geo_24c32, &geo_24c256};
+
+/* What the interposed sync calls saw. */
+static struct {
+	const char *path;	 /* the backing file's path */
+	int datasyncs;		 /* fdatasync() calls */
+	int file_fsyncs;	 /* fsync() on regular files */
+	int dir_fsyncs;		 /* fsync() on directories */
+	int fail_errno;		 /* the next fdatasync() fails with it */
+	bool path_at_file_fsync; /* path existed at the last file fsync() */
+	bool path_at_dir_fsync;	 /* path existed at the last directory fsync() */
+	uint8_t at_sync[32768];	 /* file content when fdatasync() was last called */
+} syncs;
+
+static void syncs_reset(const char *path)
+{
+	memset(&syncs, 0, sizeof(syncs));
+	syncs.path = path;
+}
+
+int fdatasync(int fd);
+int fdatasync(int fd)
+{
+	syncs.datasyncs++;
+	if (pread(fd, syncs.at_sync, sizeof(syncs.at_sync), 0) < 0)
+		memset(syncs.at_sync, 0, sizeof(syncs.at_sync));
+	if (syncs.fail_errno) {
+		errno = syncs.fail_errno;
+		syncs.fail_errno = 0;
+		return -1;
+	}
+	return (int)syscall(SYS_fdatasync, fd);
+}
+
+int fsync(int fd);
+int fsync(int fd)
+{
+	struct stat st;
+	bool exists = syncs.path && access(syncs.path, F_OK) == 0;
+
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		syncs.dir_fsyncs++;
+		syncs.path_at_dir_fsync = exists;
+	} else {
+		syncs.file_fsyncs++;
+		syncs.path_at_file_fsync = exists;
+	}
+	return (int)syscall(SYS_fsync, fd);
+}
+
+/*
+ * Interposed renameat2(): `race` creates the target first (another creator
+ * won), `no_noreplace` fails RENAME_NOREPLACE with EINVAL (a filesystem
+ * without it); the real call follows.
+ */
+static struct {
+	bool race;
+	bool no_noreplace;
+	int calls;
+} renames;
+
+int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
+	      unsigned int flags);
+int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char *newpath,
+	      unsigned int flags)
+{
+	renames.calls++;
+	if (renames.race) {
+		int fd = open(newpath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		uint8_t other[256];
+
+		renames.race = false;
+		memset(other, 0x42, sizeof(other));
+		if (fd < 0 || write(fd, other, sizeof(other)) != (ssize_t)sizeof(other))
+			fail_msg("cannot create the racing file");
+		close(fd);
+	}
+	if (renames.no_noreplace && (flags & RENAME_NOREPLACE)) {
+		errno = EINVAL;
+		return -1;
+	}
+	return (int)syscall(SYS_renameat2, olddirfd, oldpath, newdirfd, newpath, flags);
+}
 
 /* Per-test temporary directory (for file= tests) and the spec strings. */
 struct fixture {
@@ -537,7 +626,7 @@ static void test_file_wrong_size(void **state)
 
 	memset(content, 0x42, sizeof(content));
 	write_file(fx->path, content, sizeof(content));
-	assert_int_equal(create_fails(&geo_24c02, fx->path, fx->spec, err, sizeof(err)), EINVAL);
+	assert_int_equal(create_fails(&geo_24c02, fx->path, fx->spec, err, sizeof(err)), EMEDIUMTYPE);
 	snprintf(
 		expect, sizeof(expect),
 		"--emulate '24c02@0x50,file=%s': '%s' is 100 bytes, expected 256 bytes for a 24c02",
@@ -550,7 +639,7 @@ static void test_file_wrong_size(void **state)
 	/* A 24c02 image is not a 24c32. */
 	write_file(fx->path, content, 0);
 	emul_destroy(create_dev(&geo_24c02, fx->path, fx->spec));
-	assert_int_equal(create_fails(&geo_24c32, fx->path, fx->spec, err, sizeof(err)), EINVAL);
+	assert_int_equal(create_fails(&geo_24c32, fx->path, fx->spec, err, sizeof(err)), EMEDIUMTYPE);
 	snprintf(expect, sizeof(expect),
 		 "--emulate '24c32@0x50,file=%s': '%s' is 256 bytes, expected 4096 bytes for a "
 		 "24c32",
@@ -578,7 +667,7 @@ static void test_file_not_regular(void **state)
 	struct fixture *fx = *state;
 	char err[512];
 
-	assert_int_equal(create_fails(&geo_24c02, "/dev/null", fx->spec, err, sizeof(err)), EINVAL);
+	assert_int_equal(create_fails(&geo_24c02, "/dev/null", fx->spec, err, sizeof(err)), EMEDIUMTYPE);
 	assert_string_equal(
 		err, "--emulate '24c02@0x50,file=/dev/null': '/dev/null' is not a regular file");
 }
@@ -599,24 +688,208 @@ static void test_file_in_use(void **state)
 	emul_destroy(create_dev(&geo_24c02, fx->path, fx->spec));
 }
 
-/* Data is in the file as soon as emul_xfer returns, before STOP. */
-static void test_file_written_through(void **state)
+/* Data reaches the file at STOP, synced before emul_stop returns; not before. */
+static void test_file_written_at_stop(void **state)
 {
 	struct fixture *fx = *state;
 	const uint8_t data[] = {0x61, 0x62, 0x63};
+	const uint8_t expect[] = {0xff, 0x61, 0x62, 0x63, 0xff};
 	uint8_t buf[5];
 	struct emul_dev *dev = create_dev(&geo_24c32, fx->path, fx->spec);
 
+	syncs_reset(fx->path);
 	assert_int_equal(write_msg(dev, &geo_24c32, 0x0a01, data, 3), 0);
 	pread_file(fx->path, 0x0a00, buf, 5);
-	const uint8_t expect[] = {0xff, 0x61, 0x62, 0x63, 0xff};
-	assert_memory_equal(buf, expect, 5);
-	emul_stop(dev);
-	/* A dummy write touches nothing. */
-	assert_int_equal(write_msg(dev, &geo_24c32, 0x0a02, NULL, 0), 0);
+	assert_all(buf, 5, 0xff);
+	assert_int_equal(syncs.datasyncs, 0);
+	assert_int_equal(emul_stop(dev), 0);
 	pread_file(fx->path, 0x0a00, buf, 5);
 	assert_memory_equal(buf, expect, 5);
+	/* One sync, after the data was written. */
+	assert_int_equal(syncs.datasyncs, 1);
+	assert_memory_equal(syncs.at_sync + 0x0a00, expect, 5);
+	/* A dummy write touches nothing and syncs nothing; a second STOP neither. */
+	assert_int_equal(write_msg(dev, &geo_24c32, 0x0a02, NULL, 0), 0);
+	assert_int_equal(emul_stop(dev), 0);
+	assert_int_equal(emul_stop(dev), 0);
+	pread_file(fx->path, 0x0a00, buf, 5);
+	assert_memory_equal(buf, expect, 5);
+	assert_int_equal(syncs.datasyncs, 1);
+	/* A write aborted by a repeated START never reaches the file. */
+	assert_int_equal(write_msg(dev, &geo_24c32, 0x0a00, data, 1), 0);
+	assert_int_equal(emul_xfer(dev, true, buf, 1), 0);
+	assert_int_equal(emul_stop(dev), 0);
+	pread_file(fx->path, 0x0a00, buf, 5);
+	assert_memory_equal(buf, expect, 5);
+	assert_int_equal(syncs.datasyncs, 1);
 	emul_destroy(dev);
+}
+
+/* A failing sync fails the write at STOP: memory and file keep the old data. */
+static void test_file_sync_error(void **state)
+{
+	struct fixture *fx = *state;
+	const uint8_t data[] = {1, 2, 3, 4};
+	uint8_t buf[4];
+	struct emul_dev *dev = create_dev(&geo_24c02, fx->path, fx->spec);
+
+	write_at(dev, &geo_24c02, 0x10, (const uint8_t[]){0xaa}, 1);
+	syncs_reset(fx->path);
+	syncs.fail_errno = EIO;
+	assert_int_equal(write_msg(dev, &geo_24c02, 0x20, data, 4), 0);
+	assert_int_equal(emul_stop(dev), -EIO);
+	assert_int_equal(syncs.datasyncs, 1);
+	assert_memory_equal(syncs.at_sync + 0x20, data, 4); /* it was being synced */
+	read_at(dev, &geo_24c02, 0x20, buf, 4);
+	assert_all(buf, 4, 0xff);
+	pread_file(fx->path, 0x20, buf, 4); /* put back */
+	assert_all(buf, 4, 0xff);
+	pread_file(fx->path, 0x10, buf, 1);
+	assert_int_equal(buf[0], 0xaa);
+	/* The next write works. */
+	write_at(dev, &geo_24c02, 0x20, data, 4);
+	pread_file(fx->path, 0x20, buf, 4);
+	assert_memory_equal(buf, data, 4);
+	read_at(dev, &geo_24c02, 0x20, buf, 4);
+	assert_memory_equal(buf, data, 4);
+	emul_destroy(dev);
+}
+
+/* Names in fx->dir other than "." and "..". */
+static int dir_entries(const struct fixture *fx)
+{
+	DIR *d = opendir(fx->dir);
+	struct dirent *de;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
+/*
+ * A new file appears under its name only complete and synced: filled and
+ * fsynced under a temporary name, renamed, then the directory fsynced.
+ */
+static void test_file_created_atomically(void **state)
+{
+	struct fixture *fx = *state;
+	struct emul_dev *dev;
+
+	syncs_reset(fx->path);
+	dev = create_dev(&geo_24c256, fx->path, fx->spec);
+	assert_int_equal(syncs.file_fsyncs, 1);
+	assert_false(syncs.path_at_file_fsync);
+	assert_int_equal(syncs.dir_fsyncs, 1);
+	assert_true(syncs.path_at_dir_fsync);
+	assert_int_equal(dir_entries(fx), 1); /* no temporary file left */
+	emul_destroy(dev);
+
+	/* An existing file is neither rewritten nor synced. */
+	syncs_reset(fx->path);
+	dev = create_dev(&geo_24c256, fx->path, fx->spec);
+	assert_int_equal(syncs.file_fsyncs + syncs.dir_fsyncs + syncs.datasyncs, 0);
+	emul_destroy(dev);
+}
+
+/* A file created by someone else while we create ours wins: it is loaded, ours removed. */
+static void test_file_create_race(void **state)
+{
+	struct fixture *fx = *state;
+	struct emul_dev *dev;
+	uint8_t buf[256];
+
+	memset(&renames, 0, sizeof(renames));
+	renames.race = true;
+	dev = create_dev(&geo_24c02, fx->path, fx->spec);
+	assert_int_equal(renames.calls, 1);
+	read_cur(dev, buf, sizeof(buf));
+	assert_all(buf, sizeof(buf), 0x42);
+	assert_int_equal(dir_entries(fx), 1);
+	emul_destroy(dev);
+	memset(&renames, 0, sizeof(renames));
+}
+
+/* Without RENAME_NOREPLACE (EINVAL) a plain rename creates the file. */
+static void test_file_create_without_noreplace(void **state)
+{
+	struct fixture *fx = *state;
+	struct emul_dev *dev;
+	uint8_t buf[256];
+	struct stat st;
+
+	memset(&renames, 0, sizeof(renames));
+	renames.no_noreplace = true;
+	dev = create_dev(&geo_24c02, fx->path, fx->spec);
+	assert_int_equal(renames.calls, 1);
+	assert_int_equal(stat(fx->path, &st), 0);
+	assert_int_equal(st.st_size, 256);
+	pread_file(fx->path, 0, buf, sizeof(buf));
+	assert_all(buf, sizeof(buf), 0xff);
+	assert_int_equal(dir_entries(fx), 1);
+	emul_destroy(dev);
+	memset(&renames, 0, sizeof(renames));
+}
+
+/* A link to a missing file is refused with a message that says so; nothing is created. */
+static void test_file_dangling_symlink(void **state)
+{
+	struct fixture *fx = *state;
+	char target[200], err[512], expect[768];
+
+	snprintf(target, sizeof(target), "%s/missing.bin", fx->dir);
+	assert_int_equal(symlink(target, fx->path), 0);
+	assert_int_equal(create_fails(&geo_24c02, fx->path, fx->spec, err, sizeof(err)), ENOENT);
+	snprintf(expect, sizeof(expect),
+		 "--emulate '24c02@0x50,file=%s': '%s' is a symbolic link to a missing file",
+		 fx->path, fx->path);
+	assert_string_equal(err, expect);
+	assert_int_equal(dir_entries(fx), 1); /* the link only */
+}
+
+/* A creation that fails half-way leaves nothing behind, not a short file. */
+static void test_file_create_fails_cleanly(void **state)
+{
+	struct fixture *fx = *state;
+	struct rlimit old, lim;
+	void (*old_handler)(int);
+	char err[512], expect[512];
+	int ret;
+
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	old_handler = signal(SIGXFSZ, SIG_IGN);
+	lim = old;
+	lim.rlim_cur = 1000; /* a 24c32 is 4096 bytes */
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	ret = create_fails(&geo_24c32, fx->path, fx->spec, err, sizeof(err));
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, old_handler);
+	assert_int_equal(ret, EFBIG);
+
+	snprintf(expect, sizeof(expect), "--emulate '24c32@0x50,file=%s': cannot fill '%s/.",
+		 fx->path, fx->dir);
+	if (strncmp(err, expect, strlen(expect)) != 0)
+		fail_msg("message '%s' does not start with '%s'", err, expect);
+	assert_non_null(strstr(err, "' with 4096 bytes: File too large"));
+	assert_int_equal(access(fx->path, F_OK), -1);
+	assert_int_equal(dir_entries(fx), 0);
+}
+
+/* A path ending in '/' names a directory: refused, nothing created. */
+static void test_file_trailing_slash(void **state)
+{
+	struct fixture *fx = *state;
+	char path[200], err[512], expect[768];
+
+	snprintf(path, sizeof(path), "%s/x/", fx->dir);
+	assert_int_equal(create_fails(&geo_24c02, path, fx->spec, err, sizeof(err)), EISDIR);
+	snprintf(expect, sizeof(expect),
+		 "--emulate '24c02@0x50,file=%s': '%s' is not a regular file", path, path);
+	assert_string_equal(err, expect);
+	assert_int_equal(dir_entries(fx), 0);
 }
 
 /* A wrapped page write lands in the file exactly as in memory. */
@@ -678,30 +951,304 @@ static void test_file_write_error(void **state)
 	lim = old;
 	lim.rlim_cur = 0x44;
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	write_at(dev, &geo_24c02, 0x41, (const uint8_t[]){0x5e}, 1); /* below the limit */
 
-	assert_int_equal(write_msg(dev, &geo_24c02, 0x80, data, 4), -EFBIG);
-	emul_stop(dev);
-	assert_int_equal(write_msg(dev, &geo_24c02, 0x40, data, 8), -EIO);
-	emul_stop(dev);
+	/* The message is ACKed (latched); the write cycle at STOP fails. */
+	assert_int_equal(write_msg(dev, &geo_24c02, 0x80, data, 4), 0);
+	assert_int_equal(emul_stop(dev), -EFBIG);
+	assert_int_equal(write_msg(dev, &geo_24c02, 0x40, data, 8), 0);
+	assert_int_equal(emul_stop(dev), -EIO);
 
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
 	signal(SIGXFSZ, old_handler);
 
-	/* Failed messages left the counter where the dummy write put it. */
-	read_cur(dev, buf, 1);
-	assert_int_equal(buf[0], 0xaa);
+	/*
+	 * The counter advanced over the ACKed bytes: 0x40 + 8 wraps to 0x40
+	 * in its page; 0x41 kept the byte written before.
+	 */
+	read_cur(dev, buf, 2);
+	assert_int_equal(buf[0], 0xff);
+	assert_int_equal(buf[1], 0x5e);
 	read_at(dev, &geo_24c02, 0x80, buf, 4);
 	assert_all(buf, 4, 0xff);
 	read_at(dev, &geo_24c02, 0x40, buf, 8);
+	assert_int_equal(buf[1], 0x5e);
+	buf[1] = 0xff;
 	assert_all(buf, 8, 0xff);
 	/* The partly written bytes were put back in the file. */
 	pread_file(fx->path, 0x40, buf, 8);
+	assert_int_equal(buf[1], 0x5e);
+	buf[1] = 0xff;
 	assert_all(buf, 8, 0xff);
 	pread_file(fx->path, 0x80, buf, 4);
 	assert_all(buf, 4, 0xff);
 	pread_file(fx->path, 0x10, buf, 1);
 	assert_int_equal(buf[0], 0xaa);
 	emul_destroy(dev);
+}
+
+/*
+ * The write cycle starts at STOP (datasheets: "the write cycle is initiated
+ * by the STOP condition"): a repeated START before it -- addressed to the
+ * part, to another device, or an address-only message -- aborts the write.
+ * The counter still advanced over the data bytes the part ACKed.
+ */
+static void test_write_commits_at_stop_only(void **state)
+{
+	const uint8_t data[] = {0x71, 0x72, 0x73};
+	uint8_t buf[4];
+
+	for (size_t k = 0; k < 3; k++) {
+		const struct geometry *g = all_geos[k];
+		struct emul_dev *dev = create_dev(g, NULL, NULL);
+		unsigned a = 2 * (unsigned)g->page;
+
+		write_at(dev, g, a + 3, (const uint8_t[]){0x3e}, 1);
+
+		/* [W a data][R 1]: the read starts at a + 3; nothing is written. */
+		assert_int_equal(write_msg(dev, g, a, data, 3), 0);
+		assert_int_equal(emul_xfer(dev, true, buf, 1), 0);
+		assert_int_equal(buf[0], 0x3e);
+		assert_int_equal(emul_stop(dev), 0);
+		read_at(dev, g, a, buf, 4);
+		const uint8_t untouched[] = {0xff, 0xff, 0xff, 0x3e};
+		assert_memory_equal(buf, untouched, 4);
+
+		/* A repeated START to another device (the bus: emul_restart). */
+		assert_int_equal(write_msg(dev, g, a, data, 3), 0);
+		emul_restart(dev);
+		assert_int_equal(emul_stop(dev), 0);
+		read_at(dev, g, a, buf, 4);
+		assert_memory_equal(buf, untouched, 4);
+
+		/* An address-only message after it. */
+		assert_int_equal(write_msg(dev, g, a, data, 3), 0);
+		assert_int_equal(emul_xfer(dev, false, NULL, 0), 0);
+		assert_int_equal(emul_stop(dev), 0);
+		read_at(dev, g, a, buf, 4);
+		assert_memory_equal(buf, untouched, 4);
+
+		/* Two writes in one transfer: only the last one is committed. */
+		assert_int_equal(write_msg(dev, g, a, data, 3), 0);
+		assert_int_equal(write_msg(dev, g, a + 1, data + 2, 1), 0);
+		assert_int_equal(emul_stop(dev), 0);
+		read_at(dev, g, a, buf, 4);
+		const uint8_t last[] = {0xff, 0x73, 0xff, 0x3e};
+		assert_memory_equal(buf, last, 4);
+
+		/* The same write followed by STOP is committed. */
+		assert_int_equal(write_msg(dev, g, a, data, 3), 0);
+		assert_int_equal(emul_stop(dev), 0);
+		read_at(dev, g, a, buf, 4);
+		const uint8_t written[] = {0x71, 0x72, 0x73, 0x3e};
+		assert_memory_equal(buf, written, 4);
+		emul_destroy(dev);
+	}
+}
+
+/* ---- ee1004 ---- */
+
+static struct emul_dev *create_ee1004(uint8_t addr, const char *file, char *err, size_t errlen)
+{
+	static char spec_text[300];
+	struct cfg_emul spec = {.model = EMUL_EE1004, .addr = addr, .file = (char *)file};
+
+	if (file)
+		snprintf(spec_text, sizeof(spec_text), "ee1004@0x%02x,file=%s", addr, file);
+	else
+		snprintf(spec_text, sizeof(spec_text), "ee1004@0x%02x", addr);
+	spec.spec = spec_text;
+	return emul_create(&spec, err, errlen);
+}
+
+/* [W 0x36/0x37 0x00] selects bank 0/1 (SPA0/SPA1), as the ee1004 driver sends it. */
+static void ee1004_select(struct emul_dev *dev, unsigned bank)
+{
+	uint8_t zero = 0;
+
+	assert_int_equal(emul_xfer_shared(dev, bank ? 0x37 : 0x36, false, &zero, 1), 0);
+	assert_int_equal(emul_stop(dev), 0);
+}
+
+/* [R 0x36] (RPA): 0 (ACK) when bank 0 is selected, -ENXIO (NACK) for bank 1. */
+static int ee1004_rpa(struct emul_dev *dev)
+{
+	uint8_t b = 0;
+	int ret = emul_xfer_shared(dev, 0x36, true, &b, 1);
+
+	assert_int_equal(emul_stop(dev), 0);
+	return ret;
+}
+
+static void test_ee1004_identity(void **state)
+{
+	char err[256] = "";
+	const uint8_t *shared;
+	struct emul_dev *dev;
+
+	for (unsigned a = 0x50; a <= 0x57; a++) {
+		dev = create_ee1004((uint8_t)a, NULL, err, sizeof(err));
+		assert_non_null(dev);
+		assert_int_equal(emul_addr(dev), a);
+		assert_int_equal(emul_model(dev), EMUL_EE1004);
+		assert_int_equal(emul_shared_addrs(dev, &shared), 2);
+		assert_int_equal(shared[0], 0x36);
+		assert_int_equal(shared[1], 0x37);
+		emul_destroy(dev);
+	}
+	/* AT24 parts have no shared address. */
+	dev = create_dev(&geo_24c02, NULL, NULL);
+	assert_int_equal(emul_shared_addrs(dev, &shared), 0);
+	assert_int_equal(emul_xfer_shared(dev, 0x36, false, NULL, 0), -ENXIO);
+	emul_destroy(dev);
+
+	const uint8_t bad[] = {0x4f, 0x58, 0x36, 0x37, 0x18};
+	for (size_t i = 0; i < sizeof(bad); i++) {
+		char expect[256];
+
+		errno = 0;
+		assert_null(create_ee1004(bad[i], NULL, err, sizeof(err)));
+		assert_int_equal(errno, EINVAL);
+		snprintf(expect, sizeof(expect),
+			 "--emulate 'ee1004@0x%02x': an ee1004 (DDR4 SPD) answers at 0x50-0x57 "
+			 "only, not at 0x%02x",
+			 bad[i], bad[i]);
+		assert_string_equal(err, expect);
+	}
+}
+
+/* Two 256-byte banks behind one 8-bit word address; bank 0 at power-up. */
+static void test_ee1004_banks(void **state)
+{
+	char err[256];
+	struct emul_dev *dev = create_ee1004(0x50, NULL, err, sizeof(err));
+	const uint8_t w0[] = {0x10, 0xa0, 0xa1}, w1[] = {0x10, 0xb0, 0xb1};
+	uint8_t buf[4], zero = 0;
+
+	assert_non_null(dev);
+	assert_int_equal(ee1004_rpa(dev), 0);
+	assert_int_equal(emul_xfer(dev, false, (uint8_t *)w0, 3), 0);
+	assert_int_equal(emul_stop(dev), 0);
+	ee1004_select(dev, 1);
+	assert_int_equal(ee1004_rpa(dev), -ENXIO);
+	/* 0x37 reads are reserved: NACKed in either bank. */
+	assert_int_equal(emul_xfer_shared(dev, 0x37, true, buf, 1), -ENXIO);
+	assert_int_equal(emul_stop(dev), 0);
+	read_at(dev, &(struct geometry){EMUL_EE1004, 512, 16, 1, "ee1004"}, 0x10, buf, 2);
+	assert_all(buf, 2, 0xff);
+	assert_int_equal(emul_xfer(dev, false, (uint8_t *)w1, 3), 0);
+	assert_int_equal(emul_stop(dev), 0);
+	read_at(dev, &(struct geometry){EMUL_EE1004, 512, 16, 1, "ee1004"}, 0x10, buf, 2);
+	assert_memory_equal(buf, w1 + 1, 2);
+	/* Selecting again by a quick write (no data byte); the counter stays. */
+	assert_int_equal(emul_xfer_shared(dev, 0x36, false, NULL, 0), 0);
+	assert_int_equal(emul_stop(dev), 0);
+	assert_int_equal(ee1004_rpa(dev), 0);
+	read_cur(dev, buf, 2); /* 0x12, 0x13 of bank 0 */
+	assert_all(buf, 2, 0xff);
+	assert_int_equal(emul_xfer(dev, false, &zero, 0), 0);
+	read_at(dev, &(struct geometry){EMUL_EE1004, 512, 16, 1, "ee1004"}, 0x10, buf, 2);
+	assert_memory_equal(buf, w0 + 1, 2);
+	/* An RPA read answers 0xff whatever the bank holds. */
+	buf[0] = 0;
+	assert_int_equal(emul_xfer_shared(dev, 0x36, true, buf, 1), 0);
+	assert_int_equal(buf[0], 0xff);
+	assert_int_equal(emul_stop(dev), 0);
+	emul_destroy(dev);
+}
+
+/* Sequential reads wrap within the selected bank; page writes are 16 bytes. */
+static void test_ee1004_wrap(void **state)
+{
+	const struct geometry g = {EMUL_EE1004, 512, 16, 1, "ee1004"};
+	char err[256];
+	struct emul_dev *dev = create_ee1004(0x53, NULL, err, sizeof(err));
+	uint8_t data[18], buf[4];
+
+	assert_non_null(dev);
+	ee1004_select(dev, 1);
+	write_at(dev, &g, 0xff, (const uint8_t[]){0xe1}, 1);
+	write_at(dev, &g, 0x00, (const uint8_t[]){0xe2}, 1);
+	read_at(dev, &g, 0xff, buf, 2);
+	assert_int_equal(buf[0], 0xe1);
+	assert_int_equal(buf[1], 0xe2);
+	ee1004_select(dev, 0);
+	read_at(dev, &g, 0xff, buf, 2);
+	assert_all(buf, 2, 0xff);
+
+	/* 18 bytes from 0x22: roll-over in the 16-byte page 0x20..0x2f. */
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(0x40 + i);
+	write_at(dev, &g, 0x22, data, sizeof(data));
+	read_at(dev, &g, 0x1f, buf, 4);
+	const uint8_t expect[] = {0xff, 0x4e, 0x4f, 0x50};
+	assert_memory_equal(buf, expect, 4);
+	read_at(dev, &g, 0x2f, buf, 2);
+	assert_int_equal(buf[0], 0x4d);
+	assert_int_equal(buf[1], 0xff);
+	emul_destroy(dev);
+}
+
+/* A bank select between a write and its STOP is a START: the write is aborted. */
+static void test_ee1004_select_aborts_write(void **state)
+{
+	const struct geometry g = {EMUL_EE1004, 512, 16, 1, "ee1004"};
+	char err[256];
+	struct emul_dev *dev = create_ee1004(0x50, NULL, err, sizeof(err));
+	uint8_t w[] = {0x05, 0x99}, zero = 0, buf[1];
+
+	assert_non_null(dev);
+	assert_int_equal(emul_xfer(dev, false, w, 2), 0);
+	assert_int_equal(emul_xfer_shared(dev, 0x37, false, &zero, 1), 0);
+	assert_int_equal(emul_stop(dev), 0);
+	read_at(dev, &g, 0x05, buf, 1); /* bank 1 */
+	assert_int_equal(buf[0], 0xff);
+	ee1004_select(dev, 0);
+	read_at(dev, &g, 0x05, buf, 1);
+	assert_int_equal(buf[0], 0xff);
+	emul_destroy(dev);
+}
+
+/* file=: 512 bytes, bank 1 at offset 256. */
+static void test_ee1004_file(void **state)
+{
+	struct fixture *fx = *state;
+	const struct geometry g = {EMUL_EE1004, 512, 16, 1, "ee1004"};
+	static uint8_t content[512];
+	uint8_t buf[2];
+	char err[512];
+	struct emul_dev *dev;
+	struct stat st;
+
+	dev = create_ee1004(0x51, fx->path, err, sizeof(err));
+	assert_non_null(dev);
+	assert_int_equal(stat(fx->path, &st), 0);
+	assert_int_equal(st.st_size, 512);
+	ee1004_select(dev, 1);
+	write_at(dev, &g, 0x02, (const uint8_t[]){0x5a}, 1);
+	pread_file(fx->path, 0x102, buf, 1);
+	assert_int_equal(buf[0], 0x5a);
+	emul_destroy(dev);
+
+	for (size_t i = 0; i < sizeof(content); i++)
+		content[i] = (uint8_t)(i ^ (i >> 8) * 0x55);
+	write_file(fx->path, content, sizeof(content));
+	dev = create_ee1004(0x51, fx->path, err, sizeof(err));
+	assert_non_null(dev);
+	read_at(dev, &g, 0xfe, buf, 2);
+	assert_memory_equal(buf, content + 0xfe, 2);
+	ee1004_select(dev, 1);
+	read_at(dev, &g, 0xfe, buf, 2);
+	assert_memory_equal(buf, content + 0x1fe, 2);
+	emul_destroy(dev);
+
+	write_file(fx->path, content, 256);
+	assert_null(create_ee1004(0x51, fx->path, err, sizeof(err)));
+	snprintf((char *)content, sizeof(content),
+		 "--emulate 'ee1004@0x51,file=%s': '%s' is 256 bytes, expected 512 bytes for a "
+		 "ee1004",
+		 fx->path, fx->path);
+	assert_string_equal(err, (char *)content);
 }
 
 int main(void)
@@ -728,9 +1275,26 @@ int main(void)
 						teardown_dir),
 		cmocka_unit_test_setup_teardown(test_file_not_regular, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_file_in_use, setup_dir, teardown_dir),
-		cmocka_unit_test_setup_teardown(test_file_written_through, setup_dir, teardown_dir),
+		cmocka_unit_test(test_write_commits_at_stop_only),
+		cmocka_unit_test_setup_teardown(test_file_written_at_stop, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_file_sync_error, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_file_created_atomically, setup_dir,
+						teardown_dir),
+		cmocka_unit_test_setup_teardown(test_file_create_fails_cleanly, setup_dir,
+						teardown_dir),
+		cmocka_unit_test_setup_teardown(test_file_trailing_slash, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_file_create_race, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_file_create_without_noreplace, setup_dir,
+						teardown_dir),
+		cmocka_unit_test_setup_teardown(test_file_dangling_symlink, setup_dir,
+						teardown_dir),
 		cmocka_unit_test_setup_teardown(test_file_page_wrap, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_file_write_error, setup_dir, teardown_dir),
+		cmocka_unit_test(test_ee1004_identity),
+		cmocka_unit_test(test_ee1004_banks),
+		cmocka_unit_test(test_ee1004_wrap),
+		cmocka_unit_test(test_ee1004_select_aborts_write),
+		cmocka_unit_test_setup_teardown(test_ee1004_file, setup_dir, teardown_dir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
