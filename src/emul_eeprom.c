@@ -176,8 +176,13 @@ static void eeprom_destroy(struct emul_dev *dev)
 {
 	struct eeprom *ee = to_eeprom(dev);
 
-	if (ee->fd >= 0)
+	if (ee->fd >= 0) {
+		/* Each write already reached the file; make it durable before letting go. */
+		if (fdatasync(ee->fd) < 0)
+			log_warn("eeprom 0x%02x: cannot sync '%s': %s", ee->dev.addr, ee->path,
+				 strerror(errno));
 		close(ee->fd);
+	}
 	free(ee->path);
 	free(ee);
 }
