@@ -32,7 +32,7 @@
 #define EE02	0x50
 #define REGMAP	0x40
 #define NEWADDR 0x4a
-#define CONTROL_CLIENTS_TESTED 17 /* the daemon serves 16 at once; this one is the main one + 16 */
+#define CONTROL_CLIENTS_TESTED 16 /* the daemon serves 16 at once: the main one + 15, then no more */
 
 struct fx {
 	struct daemon *d;
@@ -135,6 +135,18 @@ static void expect_reply(int fd, const char *line, const char *want)
 	if (strcmp(got, want))
 		fail_msg("request %s\n  expected %s\n  got      %s", line, want, got);
 	free(got);
+}
+
+/* Whether the reply to line is exactly want (no assertion). */
+static bool reply_is(int fd, const char *line, const char *want)
+{
+	char *got = ctl_request(fd, line);
+	bool same = got && !strcmp(got, want);
+
+	if (!same)
+		printf("request %s\n  expected %s\n  got      %s\n", line, want, got ? got : "-");
+	free(got);
+	return same;
 }
 
 /* The reply to line starts with want. */
@@ -369,39 +381,49 @@ static void test_fault_delay(void **state)
 	struct vf_dev_opts o;
 	struct slow_guest g;
 	pthread_t th;
-	unsigned during = 0;
+	unsigned during = 0, errors = 0;
+	int64_t worst = 0;
 	uint8_t b[2];
 
 	expect_reply(fx->ctl,
-		     "{\"cmd\":\"fault\",\"addr\":\"0x48\",\"kind\":\"delay\",\"ms\":1500}",
+		     "{\"cmd\":\"fault\",\"addr\":\"0x48\",\"kind\":\"delay\",\"ms\":3000}",
 		     "{\"ok\":true}");
 	vf_dev_opts_default(&o);
 	vf_dev_destroy(fx->dev[0]);
-	o.timeout_ms = 10000;
+	o.timeout_ms = 15000;
 	fx->dev[0] = vf_dev_open(fx->path[0], &o);
 	assert_non_null(fx->dev[0]);
 	g = (struct slow_guest){.dev = fx->dev[0]};
 	assert_int_equal(pthread_create(&th, NULL, slow_read, &g), 0);
-	usleep(200000);
-	/* Guest 1, meanwhile: other devices, and the delayed one itself, answer at once. */
-	for (int64_t end = now_ms() + 1000; now_ms() < end; during++) {
+	usleep(300000);
+	/*
+	 * Guest 1, meanwhile: other devices, and the delayed one itself (the
+	 * fault was for one transfer), answer at once. No assertion while the
+	 * thread runs: it uses this frame.
+	 */
+	for (int64_t end = now_ms() + 1500; now_ms() < end; during++) {
 		int64_t t0 = now_ms();
 
-		assert_int_equal(reg_read(fx->dev[1], EE02, 0, b, 2), 0);
-		assert_int_equal(reg_read(fx->dev[1], LM75, 0, b, 2), 0);
-		assert_true(now_ms() - t0 < 300);
+		errors += reg_read(fx->dev[1], EE02, 0, b, 2) != 0;
+		errors += reg_read(fx->dev[1], LM75, 0, b, 2) != 0;
+		if (now_ms() - t0 > worst)
+			worst = now_ms() - t0;
 	}
-	assert_true(during > 5);
 	assert_int_equal(pthread_join(th, NULL), 0);
+	printf("delayed transfer: %lld ms; meanwhile %u rounds on the other guest, worst %lld ms\n",
+	       (long long)g.elapsed_ms, during, (long long)worst);
+	assert_int_equal(errors, 0);
+	assert_true(during >= 5);
+	assert_true(worst < 1000); /* far below the 3 s delay, with room for a loaded machine */
 	assert_int_equal(g.ret, 0);
-	assert_true(g.elapsed_ms >= 1500);
-	assert_true(g.elapsed_ms < 4000);
+	assert_true(g.elapsed_ms >= 3000);
+	assert_true(g.elapsed_ms < 6000);
 	/* Used up: the next transfer is fast. */
 	{
 		int64_t t0 = now_ms();
 
 		expect_temp(fx->dev[0], LM75, 0x19, 0x00);
-		assert_true(now_ms() - t0 < 500);
+		assert_true(now_ms() - t0 < 1000);
 	}
 	expect_reply(fx->ctl,
 		     "{\"cmd\":\"fault\",\"addr\":\"0x48\",\"kind\":\"delay\",\"ms\":0}",
@@ -515,18 +537,20 @@ static void test_hotplug_busy(void **state)
 	struct fx *fx = *state;
 	struct busy_guest g[2] = {{.dev = fx->dev[0]}, {.dev = fx->dev[1]}};
 	pthread_t th[2];
+	unsigned bad = 0;
 
 	for (int i = 0; i < 2; i++)
 		assert_int_equal(pthread_create(&th[i], NULL, busy_main, &g[i]), 0);
+	/* No assertion while the threads run (they use this frame): count bad replies. */
 	for (int i = 0; i < 150; i++) {
-		expect_reply(fx->ctl, "{\"cmd\":\"add\",\"spec\":\"lm75@0x4a,temp=20\"}",
-			     "{\"ok\":true,\"addr\":\"0x4a\",\"model\":\"lm75\"}");
+		bad += !reply_is(fx->ctl, "{\"cmd\":\"add\",\"spec\":\"lm75@0x4a,temp=20\"}",
+				 "{\"ok\":true,\"addr\":\"0x4a\",\"model\":\"lm75\"}");
 		if (i % 3 == 0)
-			expect_reply(fx->ctl, "{\"cmd\":\"fault\",\"addr\":\"0x4a\",\"kind\":\"delay\","
-					      "\"ms\":1,\"count\":0}",
-				     "{\"ok\":true}");
+			bad += !reply_is(fx->ctl, "{\"cmd\":\"fault\",\"addr\":\"0x4a\",\"kind\":"
+						  "\"delay\",\"ms\":1,\"count\":0}",
+					 "{\"ok\":true}");
 		usleep(1000);
-		expect_reply(fx->ctl, "{\"cmd\":\"remove\",\"addr\":\"0x4a\"}", "{\"ok\":true}");
+		bad += !reply_is(fx->ctl, "{\"cmd\":\"remove\",\"addr\":\"0x4a\"}", "{\"ok\":true}");
 	}
 	for (int i = 0; i < 2; i++) {
 		g[i].stop = true;
@@ -536,6 +560,7 @@ static void test_hotplug_busy(void **state)
 		printf("guest %d: %u ok, %u absent\n", i, g[i].ok, g[i].absent);
 		assert_true(g[i].absent > 0);
 	}
+	assert_int_equal(bad, 0);
 	/* A removed device takes its faults with it. */
 	expect_reply(fx->ctl, "{\"cmd\":\"faults\"}", "{\"ok\":true,\"faults\":[]}");
 	assert_true(daemon_alive(fx->d));
