@@ -38,7 +38,7 @@ target_link_libraries(vi2c_fuzz_core PUBLIC Threads::Threads PkgConfig::VI2C_FUZ
                                              PkgConfig::VI2C_FUZZ_JANSSON m)
 
 # One executable per fuzz/fuzz_<name>.c; each also replays files given on its command line.
-set(VI2C_FUZZ_TARGETS vhost_user virtq config smbus emul)
+set(VI2C_FUZZ_TARGETS vhost_user virtq config smbus emul control)
 foreach(name ${VI2C_FUZZ_TARGETS})
   add_executable(fuzz_${name} ${VI2C_FUZZ_DIR}/fuzz_${name}.c)
   target_include_directories(fuzz_${name} PRIVATE ${VI2C_FUZZ_DIR})
