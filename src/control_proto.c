@@ -155,7 +155,7 @@ static int select_buses(struct request *r, bool all_by_default, size_t *first, s
 /* The one bus of a single-device request. */
 static struct control_bus *one_bus(struct request *r)
 {
-	size_t first, end;
+	size_t first = 0, end = 0;
 
 	if (select_buses(r, false, &first, &end))
 		return NULL;
@@ -199,7 +199,7 @@ static int cmd_list(struct request *r)
 {
 	static const char *const members[] = {NULL};
 	json_t *devs = json_array();
-	size_t first, end;
+	size_t first = 0, end = 0;
 
 	if (!put(r->reply, "devices", devs))
 		return oom(r);
@@ -510,7 +510,7 @@ static int cmd_faults(struct request *r)
 {
 	static const char *const members[] = {NULL};
 	json_t *list = json_array();
-	size_t first, end;
+	size_t first = 0, end = 0;
 
 	if (!put(r->reply, "faults", list))
 		return oom(r);
@@ -553,7 +553,7 @@ static int cmd_clear(struct request *r)
 {
 	static const char *const members[] = {"addr", NULL};
 	unsigned addr, n = 0;
-	size_t first, end;
+	size_t first = 0, end = 0;
 
 	if (check_members(r, "clear", members) || get_addr(r, "addr", false, &addr))
 		return -EINVAL;
@@ -570,7 +570,7 @@ static int cmd_counters(struct request *r)
 {
 	static const char *const members[] = {NULL};
 	json_t *devs = json_array();
-	size_t first, end;
+	size_t first = 0, end = 0;
 
 	if (!put(r->reply, "devices", devs))
 		return oom(r);
