@@ -33,7 +33,8 @@ int control_check_dir(const char *path, char *err, size_t errlen);
 struct control_server *control_open(const char *path, unsigned mode, struct control_ctx *ctx,
 				    char *err, size_t errlen);
 
-/* Starts the serving thread; it ends when quit_fd (an eventfd, borrowed) is readable. 0 or -errno. */
+/* Starts the serving thread; it ends when quit_fd (an eventfd, borrowed) is readable. 0 or -errno.
+ */
 int control_start(struct control_server *cs, int quit_fd);
 
 /*

@@ -61,7 +61,8 @@ static int check_members(struct request *r, const char *cmd, const char *const *
 	const char *key;
 	json_t *v;
 
-	json_object_foreach(r->req, key, v) {
+	json_object_foreach(r->req, key, v)
+	{
 		bool ok = !strcmp(key, "cmd") || !strcmp(key, "id") || !strcmp(key, "guest");
 
 		for (const char *const *a = allowed; !ok && *a; a++)
@@ -110,8 +111,8 @@ static int get_uint(struct request *r, const char *key, bool hex_ok, unsigned lo
 	} else if (hex_ok && json_is_string(v) && !strncmp(json_string_value(v), "0x", 2) &&
 		   json_string_length(v) > 2 && json_string_length(v) <= 10) {
 		n = strtoull(json_string_value(v) + 2, &end, 16);
-		if (*end || strchr(json_string_value(v), '-') || strchr(json_string_value(v), '+') ||
-		    strchr(json_string_value(v), ' '))
+		if (*end || strchr(json_string_value(v), '-') ||
+		    strchr(json_string_value(v), '+') || strchr(json_string_value(v), ' '))
 			return fail(r, "'%s' must be a number %lu..%lu", key, lo, hi);
 	} else {
 		return fail(r, "'%s' must be a number %lu..%lu", key, lo, hi);
@@ -221,8 +222,8 @@ static int cmd_list(struct request *r)
 
 struct props_ctx {
 	struct request *r;
-	json_t *props;	       /* get: the object being filled; set: the request's */
-	json_t *names;	       /* get: optional array of names */
+	json_t *props; /* get: the object being filled; set: the request's */
+	json_t *names; /* get: optional array of names */
 	unsigned addr;
 	int ret;
 };
@@ -261,7 +262,8 @@ static int get_props_locked(void *arg, struct emul_dev *dev)
 		emul_each_prop(dev, add_prop, pc);
 		return pc->ret;
 	}
-	json_array_foreach(pc->names, i, n) {
+	json_array_foreach(pc->names, i, n)
+	{
 		double v;
 		int ret;
 
@@ -349,12 +351,13 @@ static int set_props_locked(void *arg, struct emul_dev *dev)
 		ret = oom(pc->r);
 		goto out;
 	}
-	json_object_foreach(pc->props, key, v) {
+	json_object_foreach(pc->props, key, v)
+	{
 		double val;
 
 		if (!prop_value(v, &val)) {
-			ret = fail(pc->r, "%s at 0x%02x: '%.64s': the value must be a number", model,
-				   pc->addr, key);
+			ret = fail(pc->r, "%s at 0x%02x: '%.64s': the value must be a number",
+				   model, pc->addr, key);
 			break;
 		}
 		ret = emul_get_prop(dev, key, &old[done]);

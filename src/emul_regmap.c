@@ -31,9 +31,9 @@
 struct regmap {
 	struct emul_dev dev;
 	struct regmap_map map;
-	uint16_t *regs;			 /* size entries */
-	char (*names)[PROP_NAME_MAX];	 /* n_listed entries, property names */
-	uint32_t ptr;			 /* register pointer, < size */
+	uint16_t *regs;		      /* size entries */
+	char (*names)[PROP_NAME_MAX]; /* n_listed entries, property names */
+	uint32_t ptr;		      /* register pointer, < size */
 };
 
 static struct regmap *to_regmap(struct emul_dev *dev)
@@ -43,8 +43,8 @@ static struct regmap *to_regmap(struct emul_dev *dev)
 
 /* ---- map file parser ---- */
 
-static __attribute__((format(printf, 3, 4))) int map_err(char *err, size_t errlen,
-							 const char *fmt, ...)
+static __attribute__((format(printf, 3, 4))) int map_err(char *err, size_t errlen, const char *fmt,
+							 ...)
 {
 	va_list ap;
 
@@ -118,7 +118,8 @@ static int parse_register(struct regmap_map *map, const char *key, const json_t 
 			       map->size - 1);
 	if (!json_is_object(val))
 		return map_err(err, errlen, "register '%s': expected an object", key);
-	json_object_foreach((json_t *)val, k, v) {
+	json_object_foreach((json_t *)val, k, v)
+	{
 		if (!strcmp(k, "reset")) {
 			if (json_uint(v, val_max, &reset))
 				return map_err(err, errlen,
@@ -127,8 +128,8 @@ static int parse_register(struct regmap_map *map, const char *key, const json_t 
 					       key, val_max);
 		} else if (!strcmp(k, "ro")) {
 			if (!json_is_boolean(v))
-				return map_err(err, errlen, "register '%s': ro must be true or false",
-					       key);
+				return map_err(err, errlen,
+					       "register '%s': ro must be true or false", key);
 			map->ro[reg] = json_is_true(v);
 		} else {
 			return map_err(err, errlen, "register '%s': unknown key '%s'", key, k);
@@ -163,7 +164,8 @@ static int parse_header(const json_t *root, struct regmap_map *map, char *err, s
 	map->reg_bytes = 1;
 	map->val_bytes = 1;
 	map->auto_inc = true;
-	json_object_foreach((json_t *)root, k, j) {
+	json_object_foreach((json_t *)root, k, j)
+	{
 		if (!strcmp(k, "reg_bits") || !strcmp(k, "val_bits")) {
 			if (!json_is_integer(j) ||
 			    (json_integer_value(j) != 8 && json_integer_value(j) != 16))
@@ -197,8 +199,7 @@ static int parse_header(const json_t *root, struct regmap_map *map, char *err, s
 	return 0;
 }
 
-int regmap_map_parse(const char *text, size_t len, struct regmap_map *map, char *err,
-		     size_t errlen)
+int regmap_map_parse(const char *text, size_t len, struct regmap_map *map, char *err, size_t errlen)
 {
 	unsigned long val_max;
 	json_error_t jerr;
@@ -232,7 +233,8 @@ int regmap_map_parse(const char *text, size_t len, struct regmap_map *map, char 
 		goto out;
 	}
 	if (regs) {
-		json_object_foreach(regs, k, v) {
+		json_object_foreach(regs, k, v)
+		{
 			ret = parse_register(map, k, v, val_max, err, errlen);
 			if (ret)
 				goto out;

@@ -31,10 +31,10 @@ struct regmap_map {
 	unsigned val_bytes; /* 1 or 2 */
 	bool little;	    /* values little-endian on the wire */
 	bool auto_inc;
-	uint32_t size;	      /* registers 0..size-1, 1..65536 */
-	uint16_t *reset;      /* owned, size entries */
-	bool *ro;	      /* owned, size entries */
-	uint32_t *listed;     /* owned: the registers the file names, ascending */
+	uint32_t size;	  /* registers 0..size-1, 1..65536 */
+	uint16_t *reset;  /* owned, size entries */
+	bool *ro;	  /* owned, size entries */
+	uint32_t *listed; /* owned: the registers the file names, ascending */
 	uint32_t n_listed;
 };
 

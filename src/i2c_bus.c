@@ -16,9 +16,9 @@
 enum slot_kind { SLOT_NONE, SLOT_EMUL, SLOT_HOST };
 
 struct bus_slot {
-	pthread_mutex_t lock; /* guards the fields below; held by a transfer from START to STOP */
-	enum slot_kind kind;  /* written under lock, atomically (i2c_bus_has reads it without) */
-	struct emul_dev *emul;		  /* SLOT_EMUL, owned */
+	pthread_mutex_t lock;  /* guards the fields below; held by a transfer from START to STOP */
+	enum slot_kind kind;   /* written under lock, atomically (i2c_bus_has reads it without) */
+	struct emul_dev *emul; /* SLOT_EMUL, owned */
 	struct i2c_host_adapter *adapter; /* SLOT_HOST, borrowed from adapters[] */
 	uint8_t host_addr;
 	bool read_only;

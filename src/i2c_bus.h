@@ -72,11 +72,11 @@ int i2c_bus_with_emul(struct i2c_bus *bus, unsigned addr,
 
 /* What is at an address (i2c_bus_info). */
 struct i2c_bus_dev_info {
-	bool host;		 /* passed through (else emulated) */
-	enum emul_model model;	 /* emulated only */
-	unsigned adapter_nr;	 /* host only: /dev/i2c-N */
-	uint8_t host_addr;	 /* host only */
-	bool read_only;		 /* host only: /ro */
+	bool host;	       /* passed through (else emulated) */
+	enum emul_model model; /* emulated only */
+	unsigned adapter_nr;   /* host only: /dev/i2c-N */
+	uint8_t host_addr;     /* host only */
+	bool read_only;	       /* host only: /ro */
 };
 
 /* Fills *out for the device at addr; false if nothing is there. */

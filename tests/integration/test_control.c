@@ -32,7 +32,8 @@
 #define EE02	0x50
 #define REGMAP	0x40
 #define NEWADDR 0x4a
-#define CONTROL_CLIENTS_TESTED 16 /* the daemon serves 16 at once: the main one + 15, then no more */
+#define CONTROL_CLIENTS_TESTED                                                                     \
+	16 /* the daemon serves 16 at once: the main one + 15, then no more */
 
 struct fx {
 	struct daemon *d;
@@ -46,7 +47,8 @@ struct fx {
 
 static const char map_json[] =
 	"{\"reg_bits\": 8, \"val_bits\": 16, \"endian\": \"big\", \"size\": 16,\n"
-	" \"registers\": {\"0x00\": {\"reset\": 4660, \"ro\": true}, \"0x01\": {\"reset\": \"0x12\"}}}\n";
+	" \"registers\": {\"0x00\": {\"reset\": 4660, \"ro\": true}, \"0x01\": {\"reset\": "
+	"\"0x12\"}}}\n";
 
 static void write_file(const char *path, const char *text)
 {
@@ -83,8 +85,8 @@ static int setup(void **state)
 	snprintf(map_arg, sizeof(map_arg), "regmap@0x40,map=%s", fx->map_path);
 	snprintf(ctl_arg, sizeof(ctl_arg), "--control=%s", fx->ctl_path);
 	{
-		char *extra[] = {DAEMON_STD_DEVICES, "-e", map_arg, ctl_arg, "--socket-mode=0640",
-				 NULL};
+		char *extra[] = {DAEMON_STD_DEVICES,   "-e", map_arg, ctl_arg,
+				 "--socket-mode=0640", NULL};
 
 		err = daemon_start(fx->d, 2, extra);
 	}
@@ -198,8 +200,9 @@ static void test_list_get_set(void **state)
 	/* Both guests share the bus: both see it from the next transfer on. */
 	expect_temp(fx->dev[0], LM75, 0x1e, 0x80);
 	expect_temp(fx->dev[1], LM75, 0x1e, 0x80);
-	expect_reply(fx->ctl, "{\"cmd\":\"get\",\"addr\":\"0x48\",\"props\":[\"temp\"]}",
-		     "{\"ok\":true,\"props\":{\"temp\":30.5},\"addr\":\"0x48\",\"model\":\"lm75\"}");
+	expect_reply(
+		fx->ctl, "{\"cmd\":\"get\",\"addr\":\"0x48\",\"props\":[\"temp\"]}",
+		"{\"ok\":true,\"props\":{\"temp\":30.5},\"addr\":\"0x48\",\"model\":\"lm75\"}");
 	expect_reply(fx->ctl, "{\"cmd\":\"set\",\"addr\":\"0x48\",\"props\":{\"temp\":-10}}",
 		     "{\"ok\":true,\"model\":\"lm75\"}");
 	expect_temp(fx->dev[1], LM75, 0xf6, 0x00);
@@ -219,8 +222,9 @@ static void test_set_errors(void **state)
 		     "{\"ok\":false,\"error\":\"lm75 at 0x48: 'x': no such property\"}");
 	/* All or nothing: temp was put back. */
 	expect_temp(fx->dev[0], LM75, 0x19, 0x00);
-	expect_reply(fx->ctl, "{\"cmd\":\"set\",\"addr\":\"0x48\",\"props\":{\"temp\":\"hot\"}}",
-		     "{\"ok\":false,\"error\":\"lm75 at 0x48: 'temp': the value must be a number\"}");
+	expect_reply(
+		fx->ctl, "{\"cmd\":\"set\",\"addr\":\"0x48\",\"props\":{\"temp\":\"hot\"}}",
+		"{\"ok\":false,\"error\":\"lm75 at 0x48: 'temp': the value must be a number\"}");
 	expect_reply(fx->ctl, "{\"cmd\":\"set\",\"addr\":\"0x48\",\"props\":{}}",
 		     "{\"ok\":false,\"error\":\"'props' must be an object of name: value, e.g. "
 		     "{\\\"temp\\\": 30.5}\"}");
@@ -293,8 +297,7 @@ static void test_fault_nack(void **state)
 	assert_int_equal(reg_read(fx->dev[0], LM75, 0, b, 2), -EIO);
 	expect_temp(fx->dev[0], LM75, 0x19, 0x00);
 	/* count 2: two transfers fail; the other guest's count too. */
-	expect_reply(fx->ctl,
-		     "{\"cmd\":\"fault\",\"addr\":\"0x48\",\"kind\":\"nack\",\"count\":2}",
+	expect_reply(fx->ctl, "{\"cmd\":\"fault\",\"addr\":\"0x48\",\"kind\":\"nack\",\"count\":2}",
 		     "{\"ok\":true}");
 	assert_int_equal(reg_read(fx->dev[1], LM75, 0, b, 2), -EIO);
 	assert_int_equal(reg_read(fx->dev[0], LM75, 0, b, 2), -EIO);
@@ -313,8 +316,7 @@ static void test_fault_nack(void **state)
 	assert_int_equal(vf_i2c_write_read(fx->dev[0], EE02, ee, 1, r, 1), 0);
 	assert_int_equal(r[0], 0xff);
 	/* count 0: until cleared. */
-	expect_reply(fx->ctl,
-		     "{\"cmd\":\"fault\",\"addr\":\"0x48\",\"kind\":\"nack\",\"count\":0}",
+	expect_reply(fx->ctl, "{\"cmd\":\"fault\",\"addr\":\"0x48\",\"kind\":\"nack\",\"count\":0}",
 		     "{\"ok\":true}");
 	for (int i = 0; i < 5; i++)
 		assert_int_equal(reg_read(fx->dev[i % 2], LM75, 0, b, 2), -EIO);
@@ -347,9 +349,10 @@ static void test_fault_corrupt(void **state)
 	expect_reply(fx->ctl,
 		     "{\"cmd\":\"fault\",\"addr\":\"0x48\",\"kind\":\"corrupt\",\"xor\":0}",
 		     "{\"ok\":false,\"error\":\"'xor' must be a number 1..255\"}");
-	expect_reply(fx->ctl,
-		     "{\"cmd\":\"fault\",\"addr\":\"0x48\",\"kind\":\"corrupt\",\"xor\":1,\"ms\":5}",
-		     "{\"ok\":false,\"error\":\"'ms' is only for kind \\\"delay\\\"\"}");
+	expect_reply(
+		fx->ctl,
+		"{\"cmd\":\"fault\",\"addr\":\"0x48\",\"kind\":\"corrupt\",\"xor\":1,\"ms\":5}",
+		"{\"ok\":false,\"error\":\"'ms' is only for kind \\\"delay\\\"\"}");
 	expect_reply(fx->ctl, "{\"cmd\":\"fault\",\"addr\":\"0x33\",\"kind\":\"nack\"}",
 		     "{\"ok\":false,\"error\":\"no device at 0x33\"}");
 	expect_reply(fx->ctl, "{\"cmd\":\"fault\",\"addr\":\"0x48\",\"kind\":\"melt\"}",
@@ -425,8 +428,7 @@ static void test_fault_delay(void **state)
 		expect_temp(fx->dev[0], LM75, 0x19, 0x00);
 		assert_true(now_ms() - t0 < 1000);
 	}
-	expect_reply(fx->ctl,
-		     "{\"cmd\":\"fault\",\"addr\":\"0x48\",\"kind\":\"delay\",\"ms\":0}",
+	expect_reply(fx->ctl, "{\"cmd\":\"fault\",\"addr\":\"0x48\",\"kind\":\"delay\",\"ms\":0}",
 		     "{\"ok\":false,\"error\":\"'ms' must be a number 1..60000\"}");
 	expect_reply(fx->ctl, "{\"cmd\":\"fault\",\"addr\":\"0x48\",\"kind\":\"delay\"}",
 		     "{\"ok\":false,\"error\":\"'ms' must be a number 1..60000\"}");
@@ -438,20 +440,22 @@ static void test_faults_list_clear_counters(void **state)
 	struct fx *fx = *state;
 	uint8_t b[2];
 
-	expect_reply(fx->ctl,
-		     "{\"cmd\":\"fault\",\"addr\":\"0x50\",\"kind\":\"delay\",\"ms\":10,\"count\":4}",
-		     "{\"ok\":true}");
+	expect_reply(
+		fx->ctl,
+		"{\"cmd\":\"fault\",\"addr\":\"0x50\",\"kind\":\"delay\",\"ms\":10,\"count\":4}",
+		"{\"ok\":true}");
 	expect_reply(fx->ctl,
 		     "{\"cmd\":\"fault\",\"addr\":\"0x50\",\"kind\":\"corrupt\",\"xor\":\"0x0f\"}",
 		     "{\"ok\":true}");
 	expect_reply(fx->ctl, "{\"cmd\":\"fault\",\"addr\":\"0x20\",\"kind\":\"nack\"}",
 		     "{\"ok\":true}");
-	expect_reply(fx->ctl, "{\"cmd\":\"faults\",\"guest\":1}",
-		     "{\"ok\":true,\"faults\":["
-		     "{\"addr\":\"0x20\",\"bus\":\"shared\",\"kind\":\"nack\",\"count\":1},"
-		     "{\"addr\":\"0x50\",\"bus\":\"shared\",\"kind\":\"delay\",\"count\":4,\"ms\":10},"
-		     "{\"addr\":\"0x50\",\"bus\":\"shared\",\"kind\":\"corrupt\",\"count\":1,"
-		     "\"xor\":15}]}");
+	expect_reply(
+		fx->ctl, "{\"cmd\":\"faults\",\"guest\":1}",
+		"{\"ok\":true,\"faults\":["
+		"{\"addr\":\"0x20\",\"bus\":\"shared\",\"kind\":\"nack\",\"count\":1},"
+		"{\"addr\":\"0x50\",\"bus\":\"shared\",\"kind\":\"delay\",\"count\":4,\"ms\":10},"
+		"{\"addr\":\"0x50\",\"bus\":\"shared\",\"kind\":\"corrupt\",\"count\":1,"
+		"\"xor\":15}]}");
 	assert_int_equal(reg_read(fx->dev[0], EE02, 0, b, 2), 0);
 	assert_int_equal(b[0], 0xf0);
 	expect_reply(fx->ctl, "{\"cmd\":\"faults\"}",
@@ -546,11 +550,13 @@ static void test_hotplug_busy(void **state)
 		bad += !reply_is(fx->ctl, "{\"cmd\":\"add\",\"spec\":\"lm75@0x4a,temp=20\"}",
 				 "{\"ok\":true,\"addr\":\"0x4a\",\"model\":\"lm75\"}");
 		if (i % 3 == 0)
-			bad += !reply_is(fx->ctl, "{\"cmd\":\"fault\",\"addr\":\"0x4a\",\"kind\":"
-						  "\"delay\",\"ms\":1,\"count\":0}",
+			bad += !reply_is(fx->ctl,
+					 "{\"cmd\":\"fault\",\"addr\":\"0x4a\",\"kind\":"
+					 "\"delay\",\"ms\":1,\"count\":0}",
 					 "{\"ok\":true}");
 		usleep(1000);
-		bad += !reply_is(fx->ctl, "{\"cmd\":\"remove\",\"addr\":\"0x4a\"}", "{\"ok\":true}");
+		bad += !reply_is(fx->ctl, "{\"cmd\":\"remove\",\"addr\":\"0x4a\"}",
+				 "{\"ok\":true}");
 	}
 	for (int i = 0; i < 2; i++) {
 		g[i].stop = true;
@@ -583,8 +589,9 @@ static void test_regmap(void **state)
 	assert_memory_equal(b, ((uint8_t[]){0x12, 0x34, 0x01, 0x02}), 4);
 	/* Past size: no such register, NACK. */
 	assert_int_equal(reg_read(fx->dev[0], REGMAP, 16, b, 2), -EIO);
-	expect_reply(fx->ctl, "{\"cmd\":\"set\",\"addr\":\"0x40\",\"props\":{\"reg:0x05\":18,"
-			      "\"reg:0x00\":\"0xbeef\"}}",
+	expect_reply(fx->ctl,
+		     "{\"cmd\":\"set\",\"addr\":\"0x40\",\"props\":{\"reg:0x05\":18,"
+		     "\"reg:0x00\":\"0xbeef\"}}",
 		     "{\"ok\":true,\"model\":\"regmap\"}");
 	assert_int_equal(reg_read(fx->dev[1], REGMAP, 5, b, 2), 0);
 	assert_memory_equal(b, ((uint8_t[]){0x00, 0x12}), 2);
@@ -624,7 +631,8 @@ static void test_bad_input(void **state)
 	expect_reply(fx->ctl, "garbage",
 		     "{\"ok\":false,\"error\":\"invalid JSON at column 7: '[' or '{' expected near "
 		     "'garbage'\"}");
-	expect_reply(fx->ctl, "[1,2]", "{\"ok\":false,\"error\":\"a request must be a JSON object\"}");
+	expect_reply(fx->ctl, "[1,2]",
+		     "{\"ok\":false,\"error\":\"a request must be a JSON object\"}");
 	expect_reply(fx->ctl, "{\"id\":3}",
 		     "{\"ok\":false,\"error\":\"missing \\\"cmd\\\" (list, get, set, add, remove, "
 		     "fault, faults, clear, counters)\",\"id\":3}");
@@ -648,8 +656,9 @@ static void test_bad_input(void **state)
 	free(r);
 	free(big);
 	/* Requests pipelined in one write: one reply each, in order; empty lines are skipped. */
-	assert_int_equal(ctl_send(fx->ctl, "{\"cmd\":\"faults\",\"id\":1}\n\n{\"cmd\":\"x\",\"id\":2}\r\n"
-					   "{\"cmd\":\"clear\",\"id\":3}"),
+	assert_int_equal(ctl_send(fx->ctl,
+				  "{\"cmd\":\"faults\",\"id\":1}\n\n{\"cmd\":\"x\",\"id\":2}\r\n"
+				  "{\"cmd\":\"clear\",\"id\":3}"),
 			 0);
 	for (int i = 1; i <= 3; i++) {
 		static const char *const want[] = {
@@ -678,8 +687,9 @@ static void test_bad_input(void **state)
 	assert_int_equal(ctl_send(fds[0], "{\"cmd\":\"list\"}\n{\"cmd\":\"li"), 0);
 	for (int i = 0; i < CONTROL_CLIENTS_TESTED; i++)
 		close(fds[i]);
-	expect_reply(fx->ctl, "{\"cmd\":\"get\",\"addr\":\"0x48\"}",
-		     "{\"ok\":true,\"props\":{\"temp\":25.0},\"addr\":\"0x48\",\"model\":\"lm75\"}");
+	expect_reply(
+		fx->ctl, "{\"cmd\":\"get\",\"addr\":\"0x48\"}",
+		"{\"ok\":true,\"props\":{\"temp\":25.0},\"addr\":\"0x48\",\"model\":\"lm75\"}");
 	expect_temp(fx->dev[0], LM75, 0x19, 0x00);
 	assert_true(daemon_alive(fx->d));
 	fx->passed = true;
@@ -696,8 +706,8 @@ static void test_guest_buses(void **state)
 	snprintf(ctl, sizeof(ctl), "%s/ctl", dfx->d->dir);
 	snprintf(ctl_arg, sizeof(ctl_arg), "--control=%s", ctl);
 	{
-		char *extra[] = {"-e", "lm75@0x48", "--guest", "1", "-e", "lm75@0x48,temp=50",
-				 ctl_arg, NULL};
+		char *extra[] = {"-e", "lm75@0x48",	    "--guest", "1",
+				 "-e", "lm75@0x48,temp=50", ctl_arg,   NULL};
 
 		assert_int_equal(daemon_start(dfx->d, 2, extra), 0);
 	}
@@ -713,13 +723,15 @@ static void test_guest_buses(void **state)
 		     "{\"ok\":true,\"devices\":["
 		     "{\"addr\":\"0x48\",\"model\":\"lm75\",\"bus\":\"shared\"},"
 		     "{\"addr\":\"0x48\",\"model\":\"lm75\",\"bus\":\"1\"}]}");
-	expect_reply(fd, "{\"cmd\":\"list\",\"guest\":1}",
-		     "{\"ok\":true,\"devices\":[{\"addr\":\"0x48\",\"model\":\"lm75\",\"bus\":\"1\"}]}");
+	expect_reply(
+		fd, "{\"cmd\":\"list\",\"guest\":1}",
+		"{\"ok\":true,\"devices\":[{\"addr\":\"0x48\",\"model\":\"lm75\",\"bus\":\"1\"}]}");
 	expect_reply(fd, "{\"cmd\":\"set\",\"addr\":\"0x48\",\"guest\":1,\"props\":{\"temp\":60}}",
 		     "{\"ok\":true,\"model\":\"lm75\"}");
 	expect_temp(g1, LM75, 0x3c, 0x00);
 	expect_temp(g0, LM75, 0x19, 0x00);
-	expect_reply(fd, "{\"cmd\":\"fault\",\"addr\":\"0x48\",\"kind\":\"nack\"}", "{\"ok\":true}");
+	expect_reply(fd, "{\"cmd\":\"fault\",\"addr\":\"0x48\",\"kind\":\"nack\"}",
+		     "{\"ok\":true}");
 	expect_temp(g1, LM75, 0x3c, 0x00);
 	expect_reply(fd, "{\"cmd\":\"faults\"}",
 		     "{\"ok\":true,\"faults\":[{\"addr\":\"0x48\",\"bus\":\"shared\",\"kind\":"

@@ -167,9 +167,10 @@ static void test_host_faults(void **state)
 	assert_int_equal(r[0], 0x57);
 
 	/* Host devices stay and have no properties. */
-	expect_reply(fx->ctl, "{\"cmd\":\"remove\",\"addr\":\"0x60\"}",
-		     "{\"ok\":false,\"error\":\"0x60 is a host device: only emulated devices can be "
-		     "removed\"}");
+	expect_reply(
+		fx->ctl, "{\"cmd\":\"remove\",\"addr\":\"0x60\"}",
+		"{\"ok\":false,\"error\":\"0x60 is a host device: only emulated devices can be "
+		"removed\"}");
 	expect_reply(fx->ctl, "{\"cmd\":\"get\",\"addr\":\"0x60\"}",
 		     "{\"ok\":false,\"error\":\"0x60 is a host device: only emulated devices have "
 		     "properties\"}");
