@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -125,6 +126,15 @@ static int teardown(void **state)
 		ret = -1;
 	free(fx);
 	return ret;
+}
+
+/* Waits until the daemon's log holds needle. */
+static bool wait_log(const struct daemon *d, const char *needle)
+{
+	for (int64_t end = now_ms() + TMO; now_ms() < end; usleep(20000))
+		if (daemon_log_contains(d, needle))
+			return true;
+	return false;
 }
 
 /* The reply to line must be exactly want. */
@@ -254,6 +264,11 @@ static void test_add_remove(void **state)
 	expect_reply(fx->ctl, "{\"cmd\":\"add\",\"spec\":\"lm75@0x4a,temp=20\"}",
 		     "{\"ok\":true,\"addr\":\"0x4a\",\"model\":\"lm75\"}");
 	expect_temp(fx->dev[0], NEWADDR, 0x14, 0x00);
+	/* SIGUSR1 logs the counters of what is on the bus now, hot-plugged devices included. */
+	assert_int_equal(kill(fx->d->pid, SIGUSR1), 0);
+	assert_true(wait_log(fx->d,
+			     "counters: all sockets: lm75@0x4a: 2 transfers, 3 bytes, 0 errors"));
+	assert_true(daemon_log_contains(fx->d, "counters: all sockets: regmap@0x40: 0 transfers"));
 	expect_reply(fx->ctl, "{\"cmd\":\"add\",\"spec\":\"stub@0x4a\"}",
 		     "{\"ok\":false,\"error\":\"address 0x4a is in use\"}");
 	expect_reply(fx->ctl, "{\"cmd\":\"add\",\"spec\":\"lm76@0x4b\"}",
