@@ -135,12 +135,6 @@ static int parse_register(struct regmap_map *map, const char *key, const json_t 
 			return map_err(err, errlen, "register '%s': unknown key '%s'", key, k);
 		}
 	}
-	if (map->n_listed && map->listed[map->n_listed - 1] >= reg) {
-		/* "5" and "0x05" name one register; keep the list sorted and unique. */
-		for (uint32_t i = 0; i < map->n_listed; i++)
-			if (map->listed[i] == reg)
-				return map_err(err, errlen, "register '%s' given twice", key);
-	}
 	map->reset[reg] = (uint16_t)reset;
 	map->listed[map->n_listed++] = (uint32_t)reg;
 	return 0;
@@ -240,6 +234,7 @@ int regmap_map_parse(const char *text, size_t len, struct regmap_map *map, char 
 				goto out;
 		}
 	}
+	/* "5" and "0x05" name one register: sorted, a duplicate is a neighbour. */
 	qsort(map->listed, map->n_listed, sizeof(*map->listed), cmp_u32);
 	for (uint32_t i = 1; i < map->n_listed; i++) {
 		if (map->listed[i] == map->listed[i - 1]) {

@@ -90,7 +90,7 @@ static void test_map_errors(void **state)
 	parse_err("{\"registers\": {\"1\": {\"ro\": \"yes\"}}}",
 		  "register '1': ro must be true or false");
 	parse_err("{\"registers\": {\"1\": {\"rw\": true}}}", "register '1': unknown key 'rw'");
-	parse_err("{\"registers\": {\"1\": {}, \"0x01\": {}}}", "register '0x01' given twice");
+	parse_err("{\"registers\": {\"1\": {}, \"0x01\": {}}}", "register 0x1 given twice");
 	parse_err("{\"size\": 1, \"size\": 2}", "line 1: duplicate object key near '\"size\"'");
 }
 
