@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -760,6 +761,105 @@ static void test_guest_buses(void **state)
 	dfx->passed = true;
 }
 
+/* Runs $VI2C_CTL with args; returns its exit status, stdout in out (one line, no newline). */
+static int run_ctl(char *const args[], char *out, size_t outlen)
+{
+	const char *ctl = getenv("VI2C_CTL");
+	char *argv[16];
+	int pipefd[2], st;
+	unsigned n = 0;
+	ssize_t len;
+	pid_t pid;
+
+	assert_non_null(ctl);
+	argv[n++] = (char *)ctl;
+	for (unsigned i = 0; args[i] && n < 15; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	assert_int_equal(pipe(pipefd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(pipefd[1], 1);
+		close(pipefd[0]);
+		execv(ctl, argv);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	len = read(pipefd[0], out, outlen - 1);
+	close(pipefd[0]);
+	out[len > 0 ? len : 0] = '\0';
+	if (len > 0 && out[len - 1] == '\n')
+		out[len - 1] = '\0';
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	return WEXITSTATUS(st);
+}
+
+/* vhost-user-i2c-ctl: the command line becomes the request, the exit status says ok. */
+static void test_ctl_client(void **state)
+{
+	struct fx *fx = *state;
+	char out[1024];
+
+	{
+		char *a[] = {fx->ctl_path, "set", "0x48", "temp=30.5", NULL};
+
+		assert_int_equal(run_ctl(a, out, sizeof(out)), 0);
+		assert_string_equal(out, "{\"ok\":true,\"model\":\"lm75\"}");
+	}
+	expect_temp(fx->dev[0], LM75, 0x1e, 0x80);
+	{
+		char *a[] = {fx->ctl_path, "set", "0x40", "reg:0x05=0x12", NULL};
+
+		assert_int_equal(run_ctl(a, out, sizeof(out)), 0);
+	}
+	{
+		char *a[] = {"--guest", "1", fx->ctl_path, "get", "0x40", "reg:0x05", NULL};
+
+		assert_int_equal(run_ctl(a, out, sizeof(out)), 0);
+		assert_string_equal(out, "{\"ok\":true,\"props\":{\"reg:0x05\":18.0},\"addr\":"
+					 "\"0x40\",\"model\":\"regmap\"}");
+	}
+	{
+		char *a[] = {fx->ctl_path, "fault", "0x48", "delay", "ms=5", "count=2", NULL};
+
+		assert_int_equal(run_ctl(a, out, sizeof(out)), 0);
+	}
+	{
+		char *a[] = {fx->ctl_path, "faults", NULL};
+
+		assert_int_equal(run_ctl(a, out, sizeof(out)), 0);
+		assert_string_equal(out, "{\"ok\":true,\"faults\":[{\"addr\":\"0x48\",\"bus\":"
+					 "\"shared\",\"kind\":\"delay\",\"count\":2,\"ms\":5}]}");
+	}
+	{
+		char *a[] = {fx->ctl_path, "add", "stub@0x21", NULL};
+
+		assert_int_equal(run_ctl(a, out, sizeof(out)), 0);
+		assert_int_equal(run_ctl(a, out, sizeof(out)), 1);
+		assert_string_equal(out, "{\"ok\":false,\"error\":\"address 0x21 is in use\"}");
+	}
+	{
+		char *a[] = {fx->ctl_path, "{\"cmd\":\"remove\",\"addr\":33,\"id\":9}", NULL};
+
+		assert_int_equal(run_ctl(a, out, sizeof(out)), 0);
+		assert_string_equal(out, "{\"ok\":true,\"id\":9}");
+	}
+	{
+		char *a[] = {fx->ctl_path, "frobnicate", NULL};
+
+		assert_int_equal(run_ctl(a, out, sizeof(out)), 2);
+		assert_string_equal(out, "");
+	}
+	{
+		char *a[] = {"/nonexistent/ctl", "list", NULL};
+
+		assert_int_equal(run_ctl(a, out, sizeof(out)), 1);
+	}
+	fx->passed = true;
+}
+
 /* Start-up errors: one line, exit 2, no socket. */
 static void test_start_errors(void **state)
 {
@@ -820,6 +920,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hotplug_busy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_regmap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ctl_client, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_guest_buses, daemon_dir_fx_setup,
 						daemon_dir_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_start_errors, daemon_dir_fx_setup,
