@@ -12,6 +12,7 @@ endif()
 find_package(Threads REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(VI2C_FUZZ_SECCOMP REQUIRED IMPORTED_TARGET libseccomp)
+pkg_check_modules(VI2C_FUZZ_JANSSON REQUIRED IMPORTED_TARGET jansson)
 
 get_filename_component(VI2C_FUZZ_DIR ${CMAKE_CURRENT_LIST_DIR} ABSOLUTE)
 get_filename_component(VI2C_FUZZ_SRC ${CMAKE_CURRENT_LIST_DIR}/../src ABSOLUTE)
@@ -33,10 +34,11 @@ target_compile_definitions(vi2c_fuzz_core PUBLIC VI2C_VERSION="${VI2C_FUZZ_VERSI
 target_compile_options(vi2c_fuzz_core PUBLIC ${VI2C_FUZZ_SANITIZERS}
                                       PRIVATE -fsanitize=fuzzer-no-link)
 target_link_options(vi2c_fuzz_core PUBLIC -fsanitize=address,undefined)
-target_link_libraries(vi2c_fuzz_core PUBLIC Threads::Threads PkgConfig::VI2C_FUZZ_SECCOMP)
+target_link_libraries(vi2c_fuzz_core PUBLIC Threads::Threads PkgConfig::VI2C_FUZZ_SECCOMP
+                                             PkgConfig::VI2C_FUZZ_JANSSON m)
 
 # One executable per fuzz/fuzz_<name>.c; each also replays files given on its command line.
-set(VI2C_FUZZ_TARGETS vhost_user virtq config smbus emul)
+set(VI2C_FUZZ_TARGETS vhost_user virtq config smbus emul control)
 foreach(name ${VI2C_FUZZ_TARGETS})
   add_executable(fuzz_${name} ${VI2C_FUZZ_DIR}/fuzz_${name}.c)
   target_include_directories(fuzz_${name} PRIVATE ${VI2C_FUZZ_DIR})

@@ -76,7 +76,7 @@ static void check_addresses(const struct vi2c_config *cfg)
 		FUZZ_CHECK(e->addr <= VI2C_MAX_ADDR && !used[e->addr]);
 		used[e->addr] = true;
 		FUZZ_CHECK(e->spec);
-		FUZZ_CHECK(e->model <= EMUL_EE1004);
+		FUZZ_CHECK(e->model <= EMUL_REGMAP);
 		FUZZ_CHECK(strcmp(config_model_name(e->model), "unknown"));
 		/* Only EEPROMs have a backing file. */
 		if (e->file)

@@ -440,6 +440,30 @@ def regressions_f4():
                ]))
 
 
+# ---- control: mode byte (even: request lines, odd: a regmap JSON map) ----
+def control_seeds():
+    write("control", "session", b"\x00" + b"\n".join([
+        b'{"cmd":"list","id":1}', b'{"cmd":"get","addr":"0x48"}',
+        b'{"cmd":"set","addr":72,"props":{"temp":30.5}}',
+        b'{"cmd":"add","spec":"lm75@0x49,temp=20"}', b'{"cmd":"remove","addr":"0x49"}',
+        b'{"cmd":"fault","addr":"0x48","kind":"nack","count":2}',
+        b'{"cmd":"fault","addr":"0x50","kind":"corrupt","xor":"0xff"}', b'{"cmd":"faults"}',
+        b'{"cmd":"clear","addr":"0x48"}', b'{"cmd":"counters","guest":1}',
+        b'{"cmd":"set","addr":"0x48","guest":1,"props":{"temp":-10}}',
+        b'{"cmd":"get","addr":"0x48","props":["temp"],"id":"x"}']))
+    write("control", "errors", b"\x00" + b"\n".join([
+        b'garbage', b'[1]', b'{"cmd":"x"}', b'{"cmd":"get","addr":200}',
+        b'{"cmd":"fault","addr":"0x48","kind":"delay","ms":0}',
+        b'{"cmd":"add","spec":"24c02@0x51,file=/tmp/x"}', b'{"cmd":"list","cmd":"get"}',
+        b'{"cmd":"set","addr":"0x48","props":{"temp":1e999}}']))
+    write("control", "map-16bit",
+          b'\x01{"reg_bits": 16, "val_bits": 16, "endian": "little", "size": 300, '
+          b'"auto_increment": false, "registers": {"0x00": {"reset": 4660, "ro": true}, '
+          b'"0x12b": {"reset": "0xffff"}}}')
+    write("control", "map-8bit",
+          b'\x01{"registers": {"0x00": {"reset": 1}, "5": {"reset": "0x12", "ro": false}}}')
+
+
 def main():
     regressions()
     regressions_f4()
@@ -448,6 +472,7 @@ def main():
     config_seeds()
     smbus_seeds()
     emul_seeds()
+    control_seeds()
     return 0
 
 

@@ -14,7 +14,7 @@ add_test(NAME fuzz.build COMMAND ${VI2C_FUZZ_SCRIPT} build)
 set_tests_properties(fuzz.build PROPERTIES LABELS fuzz TIMEOUT 600
   ENVIRONMENT "${VI2C_FUZZ_ENV}" FIXTURES_SETUP vi2c_fuzz_build)
 
-foreach(target vhost_user virtq config smbus emul)
+foreach(target vhost_user virtq config smbus emul control)
   add_test(NAME fuzz.${target}
            COMMAND ${VI2C_FUZZ_SCRIPT} check ${target} ${VI2C_FUZZ_SMOKE_SECONDS})
   set_tests_properties(fuzz.${target} PROPERTIES LABELS fuzz TIMEOUT 300

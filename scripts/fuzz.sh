@@ -14,7 +14,7 @@
 #   scripts/fuzz.sh long [SECONDS]         "run" for every target, one after the other
 #                                          (default 600 s each), with a summary table
 #
-# Targets: vhost_user virtq config smbus emul. Environment:
+# Targets: vhost_user virtq config smbus emul control. Environment:
 #   VI2C_FUZZ_BUILD        build directory (default: build-fuzz in the source tree)
 #   CC                     a clang (default: clang)
 #   VI2C_FUZZ_WORKAROUNDS  1 = step around daemon bugs already reported (long runs only)
@@ -27,7 +27,7 @@ set -euo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${VI2C_FUZZ_BUILD:-$src/build-fuzz}
-targets=(vhost_user virtq config smbus emul)
+targets=(vhost_user virtq config smbus emul control)
 # Per-input time limit (a hang is a bug too) and quiet daemon logs; libFuzzer's own
 # report still reaches stderr.
 common=(-timeout=10 -rss_limit_mb=2048 -close_fd_mask=3 -print_final_stats=1)

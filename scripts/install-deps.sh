@@ -3,7 +3,7 @@
 # does nothing when everything is already installed.
 set -euo pipefail
 
-pkgs=(build-essential cmake pkg-config libcmocka-dev libseccomp-dev clang libclang-rt-14-dev
+pkgs=(build-essential cmake pkg-config libcmocka-dev libseccomp-dev libjansson-dev clang libclang-rt-14-dev
       qemu-system-x86 kmod cpio xz-utils libelf1 libssl3 bc
       i2c-tools systemd dpkg-dev debhelper fakeroot python3
       libjansson-dev)

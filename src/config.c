@@ -31,6 +31,7 @@
 static const char *const model_names[] = {
 	[EMUL_24C02] = "24c02", [EMUL_24C32] = "24c32", [EMUL_24C256] = "24c256",
 	[EMUL_LM75] = "lm75",	[EMUL_STUB] = "stub",	  [EMUL_EE1004] = "ee1004",
+	[EMUL_REGMAP] = "regmap",
 };
 
 const char *config_model_name(enum emul_model model)
@@ -175,13 +176,16 @@ void config_free(struct vi2c_config *cfg)
 	for (size_t i = 0; i < cfg->n_adapters; i++)
 		adapter_free(&cfg->adapters[i]);
 	free(cfg->adapters);
-	for (size_t i = 0; i < cfg->n_emuls; i++)
+	for (size_t i = 0; i < cfg->n_emuls; i++) {
 		free(cfg->emuls[i].file);
+		free(cfg->emuls[i].map);
+	}
 	free(cfg->emuls);
 	free(cfg->socket_path);
 	free(cfg->trace_path);
 	free(cfg->user);
 	free(cfg->group);
+	free(cfg->control_path);
 	for (size_t i = 0; i < cfg->n_guests; i++) {
 		config_free(&cfg->guests[i].devs);
 		free(cfg->guests[i].spec);
@@ -490,7 +494,7 @@ static int parse_model(const char *name, enum emul_model *model)
 static int parse_emul_option(struct cfg_emul *e, char *item, unsigned *seen, const char *spec,
 			     char *err, size_t errlen)
 {
-	enum { KEY_FILE = 1, KEY_TEMP = 2 } key;
+	enum { KEY_FILE = 1, KEY_TEMP = 2, KEY_MAP = 4 } key;
 	char *eq = strchr(item, '='), *value;
 	bool valid;
 
@@ -510,6 +514,9 @@ static int parse_emul_option(struct cfg_emul *e, char *item, unsigned *seen, con
 	} else if (!strcmp(item, "temp")) {
 		key = KEY_TEMP;
 		valid = e->model == EMUL_LM75;
+	} else if (!strcmp(item, "map")) {
+		key = KEY_MAP;
+		valid = e->model == EMUL_REGMAP;
 	} else {
 		set_err(err, errlen, "unknown key '%s' in --emulate '%s'", item, spec);
 		return -EINVAL;
@@ -542,8 +549,11 @@ static int parse_emul_option(struct cfg_emul *e, char *item, unsigned *seen, con
 		set_err(err, errlen, "file name too long in --emulate '%.64s...'", spec);
 		return -EINVAL;
 	}
-	e->file = strdup(value);
-	if (!e->file) {
+	if (key == KEY_MAP)
+		e->map = strdup(value);
+	else
+		e->file = strdup(value);
+	if (key == KEY_MAP ? !e->map : !e->file) {
 		set_err(err, errlen, "out of memory parsing --emulate");
 		return -ENOMEM;
 	}
@@ -598,6 +608,11 @@ int config_parse_emulate(struct vi2c_config *cfg, const char *spec, char *err, s
 		if (ret)
 			goto err_free;
 	}
+	if (e.model == EMUL_REGMAP && !e.map) {
+		set_err(err, errlen, "model regmap needs map=FILE in --emulate '%s'", spec);
+		ret = -EINVAL;
+		goto err_free;
+	}
 	ret = check_guest_addr(cfg, e.addr, "--emulate", spec, cfg->n_adapters, err, errlen);
 	if (ret)
 		goto err_free;
@@ -614,6 +629,7 @@ int config_parse_emulate(struct vi2c_config *cfg, const char *spec, char *err, s
 
 err_free:
 	free(e.file);
+	free(e.map);
 	free(buf);
 	return ret;
 }
@@ -631,6 +647,7 @@ enum {
 	OPT_SOCKET_MODE,
 	OPT_POLL_MAX_NS,
 	OPT_MAX_GUEST_MEMORY,
+	OPT_CONTROL,
 };
 
 static const struct option long_options[] = {
@@ -646,6 +663,7 @@ static const struct option long_options[] = {
 	{"socket-mode", required_argument, NULL, OPT_SOCKET_MODE},
 	{"poll-max-ns", required_argument, NULL, OPT_POLL_MAX_NS},
 	{"max-guest-memory", required_argument, NULL, OPT_MAX_GUEST_MEMORY},
+	{"control", required_argument, NULL, OPT_CONTROL},
 	{"user", required_argument, NULL, OPT_USER},
 	{"group", required_argument, NULL, OPT_GROUP},
 	{"no-sandbox", no_argument, NULL, OPT_NO_SANDBOX},
@@ -691,7 +709,8 @@ static void print_usage(FILE *out, const char *argv0)
 		"  -e, --emulate=SPEC       emulated device MODEL@ADDR[,KEY=VALUE...]:\n"
 		"                           24c02|24c32|24c256 [file=PATH], lm75 [temp=DEGC], "
 		"stub,\n"
-		"                           ee1004 [file=PATH] (DDR4 SPD, at 0x50-0x57)\n"
+		"                           ee1004 [file=PATH] (DDR4 SPD, at 0x50-0x57),\n"
+		"                           regmap map=FILE (JSON register map)\n"
 		"                           (PATH cannot contain ','; DEGC -55..125, at most\n"
 		"                           3 decimals)\n"
 		"      --guest=LIST         the -l/-e options that follow (up to the next "
@@ -709,6 +728,8 @@ static void print_usage(FILE *out, const char *argv0)
 		"      --max-guest-memory=SIZE  guest memory one VMM connection may map\n"
 		"                           (sum over its regions; suffix K, M, G or T;\n"
 		"                           default 1T, at least 1M)\n"
+		"      --control=PATH       control socket (JSON lines): inspect and change\n"
+		"                           devices, hot-plug, fault injection at run time\n"
 		"      --user=USER          run as USER once the sockets and devices are open\n"
 		"      --group=GROUP        run as GROUP once the sockets and devices are open\n"
 		"      --no-sandbox         keep privileges and system calls (for debugging)\n"
@@ -822,6 +843,26 @@ static int parse_account(const char *opt, const char *arg, char **out, char *err
 	}
 	*out = strdup(arg);
 	if (!*out) {
+		set_err(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* --control=PATH: once, non-empty, fits in sun_path (the directory is checked at start-up). */
+static int parse_control(struct vi2c_config *cfg, const char *arg, char *err, size_t errlen)
+{
+	if (cfg->control_path) {
+		set_err(err, errlen, "option '--control' given more than once");
+		return -EINVAL;
+	}
+	if (!*arg || strlen(arg) >= sizeof(((struct sockaddr_un *)NULL)->sun_path)) {
+		set_err(err, errlen, "invalid --control '%s': must be a socket path of 1..%zu bytes",
+			arg, sizeof(((struct sockaddr_un *)NULL)->sun_path) - 1);
+		return -EINVAL;
+	}
+	cfg->control_path = strdup(arg);
+	if (!cfg->control_path) {
 		set_err(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
@@ -1171,6 +1212,8 @@ static int parse_option(struct vi2c_config *cfg, struct parse_state *ps, int c, 
 	case OPT_NO_SANDBOX:
 		cfg->no_sandbox = true;
 		return 0;
+	case OPT_CONTROL:
+		return parse_control(cfg, optarg, err, errlen);
 	}
 	set_err(err, errlen, "internal error: option %d", c);
 	return -EINVAL;

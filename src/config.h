@@ -50,6 +50,7 @@ enum emul_model {
 	EMUL_LM75,
 	EMUL_STUB,
 	EMUL_EE1004, /* DDR4 SPD EEPROM (JEDEC EE1004) */
+	EMUL_REGMAP, /* register map from a JSON file (map=FILE), emul_regmap.c */
 };
 
 /* One -e MODEL@ADDR[,key=value...]. */
@@ -58,6 +59,7 @@ struct cfg_emul {
 	uint8_t addr;
 	char *file;	 /* owned; EEPROMs (ee1004 too) only: file=PATH, NULL if absent */
 	int32_t temp_mc; /* lm75 only: temp=<degC>, in millidegrees C; default 25000 */
+	char *map;	 /* owned; regmap only (required): map=FILE, the JSON register map */
 	/*
 	 * The whole -e argument, for error messages. Borrowed: from argv in
 	 * config_parse, from the caller of config_parse_emulate otherwise, who
@@ -90,6 +92,7 @@ struct vi2c_config {
 	bool no_sandbox;	  /* --no-sandbox */
 	char *user;		  /* owned; --user, NULL if absent */
 	char *group;		  /* owned; --group, NULL if absent */
+	char *control_path;	  /* owned; --control=PATH (control socket), NULL if absent */
 	unsigned socket_mode;	  /* --socket-mode, default VI2C_DEFAULT_SOCKET_MODE */
 	uint64_t poll_max_ns;	  /* --poll-max-ns, default VI2C_DEFAULT_POLL_MAX_NS */
 	struct cfg_guest *guests; /* owned array of --guest sections, in command-line order */

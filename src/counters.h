@@ -12,8 +12,12 @@
 #include "config.h"
 #include "i2c_bus.h"
 
-/* Logs the counters of every device of `set` (a device set of the config) on bus. */
-void counters_log(const struct i2c_bus *bus, const struct vi2c_config *set, const char *label);
+/*
+ * Logs the counters of every device on bus, in address order, including
+ * devices added at run time; `set` (the bus's device set in the config)
+ * names the host adapters.
+ */
+void counters_log(struct i2c_bus *bus, const struct vi2c_config *set, const char *label);
 
 /* One device's line (without "counters: LABEL: "), into buf. Returns buf. For tests. */
 char *counters_format(const char *device, const struct i2c_dev_counters *c, char *buf, size_t len);

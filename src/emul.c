@@ -58,6 +58,13 @@ struct emul_dev *emul_create(const struct cfg_emul *spec, char *err, size_t errl
 	case EMUL_24C256:
 	case EMUL_EE1004:
 		return emul_eeprom_create(spec, err, errlen);
+	case EMUL_REGMAP:
+		if (!spec->map || spec->file) {
+			emul_set_err(err, errlen, spec, "regmap needs map=FILE (and no file=)");
+			errno = EINVAL;
+			return NULL;
+		}
+		return emul_regmap_create(spec, err, errlen);
 	case EMUL_LM75:
 	case EMUL_STUB:
 		/* Only EEPROMs have a backing store; the parser enforces it too. */

@@ -57,5 +57,6 @@ void emul_set_err(char *err, size_t errlen, const struct cfg_emul *spec, const c
 struct emul_dev *emul_eeprom_create(const struct cfg_emul *spec, char *err, size_t errlen);
 struct emul_dev *emul_lm75_create(const struct cfg_emul *spec, char *err, size_t errlen);
 struct emul_dev *emul_stub_create(const struct cfg_emul *spec, char *err, size_t errlen);
+struct emul_dev *emul_regmap_create(const struct cfg_emul *spec, char *err, size_t errlen);
 
 #endif

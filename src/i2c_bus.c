@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "i2c_host.h"
 #include "i2c_readonly.h"
@@ -18,19 +19,22 @@
  * SLOT_SHARED: an address several emulated devices answer together (the
  * ee1004 page-select addresses): each message there goes to every one of
  * them, as all of them see it on a real bus; they are owned by their own
- * SLOT_EMUL slots.
+ * SLOT_EMUL slots, whose locks a transfer takes. Shared addresses are set up
+ * at start only (such devices cannot be hot-plugged), so the list of sharers
+ * never changes while transfers run.
  */
 enum slot_kind { SLOT_NONE, SLOT_EMUL, SLOT_HOST, SLOT_SHARED };
 
 struct bus_slot {
-	enum slot_kind kind;
-	struct emul_dev *emul;		       /* SLOT_EMUL, owned */
+	pthread_mutex_t lock;  /* guards the fields below; held by a transfer from START to STOP */
+	enum slot_kind kind;   /* written under lock, atomically (i2c_bus_has reads it without) */
+	struct emul_dev *emul; /* SLOT_EMUL, owned */
 	struct emul_dev *sharers[MAX_SHARERS]; /* SLOT_SHARED, borrowed */
 	unsigned n_sharers;
 	struct i2c_host_adapter *adapter; /* SLOT_HOST, borrowed from adapters[] */
 	uint8_t host_addr;
-	enum cfg_access access;	     /* SLOT_HOST; read-only: the register pointer's width */
-	pthread_mutex_t lock;	     /* SLOT_EMUL: held from START to STOP (SLOT_SHARED: unused) */
+	enum cfg_access access; /* SLOT_HOST; read-only: the register pointer's width */
+	struct fault_set faults;
 	struct i2c_dev_counters ctr; /* updated atomically, read by i2c_bus_counters */
 };
 
@@ -38,6 +42,7 @@ struct i2c_bus {
 	struct bus_slot slots[I2C_BUS_ADDRS];
 	struct i2c_host_adapter *adapters[MAX_ADAPTERS];
 	unsigned n_adapters;
+	unsigned faults_armed; /* atomic: armed faults on the bus; 0 = transfers skip them */
 };
 
 struct i2c_bus *i2c_bus_new(void)
@@ -64,35 +69,206 @@ void i2c_bus_free(struct i2c_bus *bus)
 	free(bus);
 }
 
-int i2c_bus_add_emul(struct i2c_bus *bus, struct emul_dev *dev)
+static void slot_set_kind(struct bus_slot *s, enum slot_kind kind)
+{
+	__atomic_store_n(&s->kind, kind, __ATOMIC_RELEASE);
+}
+
+static void slot_reset_counters(struct bus_slot *s)
+{
+	__atomic_store_n(&s->ctr.transfers, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->ctr.bytes, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->ctr.errors, 0, __ATOMIC_RELAXED);
+}
+
+/* Disarms a slot's faults (lock held) and keeps the bus's count right. */
+static unsigned slot_clear_faults(struct i2c_bus *bus, struct bus_slot *s)
+{
+	unsigned n = fault_clear(&s->faults);
+
+	if (n)
+		__atomic_fetch_sub(&bus->faults_armed, n, __ATOMIC_RELAXED);
+	return n;
+}
+
+/* Start-up only (no transfer runs yet): dev also answers its shared addresses. */
+static int add_sharer(struct i2c_bus *bus, struct emul_dev *dev, const uint8_t *shared,
+		      unsigned n_shared)
 {
 	unsigned addr = emul_addr(dev);
-	const uint8_t *shared;
-	unsigned n_shared = emul_shared_addrs(dev, &shared);
 
 	if (addr >= I2C_BUS_ADDRS)
 		return -EINVAL;
 	if (bus->slots[addr].kind != SLOT_NONE)
 		return -EEXIST;
 	for (unsigned i = 0; i < n_shared; i++) {
-		const struct bus_slot *s = &bus->slots[shared[i]];
+		const struct bus_slot *s;
 
 		if (shared[i] >= I2C_BUS_ADDRS)
 			return -EINVAL;
+		s = &bus->slots[shared[i]];
 		if (s->kind != SLOT_NONE && s->kind != SLOT_SHARED)
 			return -EEXIST;
 		if (s->n_sharers == MAX_SHARERS)
 			return -ENOSPC;
 	}
-	bus->slots[addr].kind = SLOT_EMUL;
 	bus->slots[addr].emul = dev;
+	slot_set_kind(&bus->slots[addr], SLOT_EMUL);
 	for (unsigned i = 0; i < n_shared; i++) {
 		struct bus_slot *s = &bus->slots[shared[i]];
 
-		s->kind = SLOT_SHARED;
 		s->sharers[s->n_sharers++] = dev;
+		slot_set_kind(s, SLOT_SHARED);
 	}
 	return 0;
+}
+
+int i2c_bus_add_emul(struct i2c_bus *bus, struct emul_dev *dev)
+{
+	unsigned addr = emul_addr(dev);
+	const uint8_t *shared;
+	unsigned n_shared = emul_shared_addrs(dev, &shared);
+	struct bus_slot *s;
+	int ret = 0;
+
+	if (n_shared)
+		return add_sharer(bus, dev, shared, n_shared);
+	if (addr >= I2C_BUS_ADDRS)
+		return -EINVAL;
+	s = &bus->slots[addr];
+	pthread_mutex_lock(&s->lock);
+	if (s->kind != SLOT_NONE) {
+		ret = -EEXIST;
+	} else {
+		s->emul = dev;
+		slot_reset_counters(s);
+		slot_set_kind(s, SLOT_EMUL);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return ret;
+}
+
+int i2c_bus_remove_emul(struct i2c_bus *bus, unsigned addr)
+{
+	struct emul_dev *dev = NULL;
+	struct bus_slot *s;
+	int ret = 0;
+
+	if (addr >= I2C_BUS_ADDRS)
+		return -ENOENT;
+	s = &bus->slots[addr];
+	pthread_mutex_lock(&s->lock);
+	if (s->kind == SLOT_EMUL && emul_shared_addrs(s->emul, &(const uint8_t *){NULL})) {
+		ret = -EBUSY; /* also answers shared addresses: set up at start only */
+	} else if (s->kind == SLOT_EMUL) {
+		dev = s->emul;
+		s->emul = NULL;
+		slot_clear_faults(bus, s);
+		slot_set_kind(s, SLOT_NONE);
+	} else {
+		ret = s->kind == SLOT_HOST || s->kind == SLOT_SHARED ? -EPERM : -ENOENT;
+	}
+	pthread_mutex_unlock(&s->lock);
+	/* No transfer can reach it any more: the lock was the last way in. */
+	emul_destroy(dev);
+	return ret;
+}
+
+int i2c_bus_with_emul(struct i2c_bus *bus, unsigned addr,
+		      int (*fn)(void *ctx, struct emul_dev *dev), void *ctx)
+{
+	struct bus_slot *s;
+	int ret;
+
+	if (addr >= I2C_BUS_ADDRS)
+		return -ENOENT;
+	s = &bus->slots[addr];
+	pthread_mutex_lock(&s->lock);
+	if (s->kind == SLOT_EMUL)
+		ret = fn(ctx, s->emul);
+	else
+		ret = s->kind == SLOT_HOST || s->kind == SLOT_SHARED ? -EPERM : -ENOENT;
+	pthread_mutex_unlock(&s->lock);
+	return ret;
+}
+
+bool i2c_bus_info(struct i2c_bus *bus, unsigned addr, struct i2c_bus_dev_info *out)
+{
+	struct bus_slot *s;
+	bool found = true;
+
+	if (addr >= I2C_BUS_ADDRS)
+		return false;
+	s = &bus->slots[addr];
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&s->lock);
+	if (s->kind == SLOT_EMUL) {
+		out->model = emul_model(s->emul);
+	} else if (s->kind == SLOT_HOST) {
+		out->host = true;
+		out->adapter_nr = i2c_host_nr(s->adapter);
+		out->host_addr = s->host_addr;
+		out->access = s->access;
+	} else {
+		found = false;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return found;
+}
+
+int i2c_bus_fault_arm(struct i2c_bus *bus, unsigned addr, enum fault_kind kind,
+		      const struct fault *f)
+{
+	struct bus_slot *s;
+	bool was_armed;
+	int ret;
+
+	if (addr >= I2C_BUS_ADDRS || (unsigned)kind >= FAULT_KINDS)
+		return addr >= I2C_BUS_ADDRS ? -ENOENT : -EINVAL;
+	s = &bus->slots[addr];
+	pthread_mutex_lock(&s->lock);
+	if (s->kind == SLOT_NONE || s->kind == SLOT_SHARED) {
+		ret = s->kind == SLOT_SHARED ? -EPERM : -ENOENT;
+	} else {
+		was_armed = s->faults.f[kind].armed;
+		ret = fault_arm(&s->faults, kind, f);
+		if (!ret && !was_armed)
+			__atomic_fetch_add(&bus->faults_armed, 1, __ATOMIC_RELAXED);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return ret;
+}
+
+unsigned i2c_bus_fault_clear(struct i2c_bus *bus, unsigned addr)
+{
+	unsigned n = 0;
+
+	for (unsigned a = 0; a < I2C_BUS_ADDRS; a++) {
+		struct bus_slot *s = &bus->slots[a];
+
+		if (addr < I2C_BUS_ADDRS && a != addr)
+			continue;
+		pthread_mutex_lock(&s->lock);
+		n += slot_clear_faults(bus, s);
+		pthread_mutex_unlock(&s->lock);
+	}
+	return n;
+}
+
+unsigned i2c_bus_faults(struct i2c_bus *bus, unsigned addr, struct fault_set *out)
+{
+	struct bus_slot *s;
+	unsigned n;
+
+	memset(out, 0, sizeof(*out));
+	if (addr >= I2C_BUS_ADDRS)
+		return 0;
+	s = &bus->slots[addr];
+	pthread_mutex_lock(&s->lock);
+	*out = s->faults;
+	n = fault_count(out);
+	pthread_mutex_unlock(&s->lock);
+	return n;
 }
 
 int i2c_bus_own_adapter(struct i2c_bus *bus, struct i2c_host_adapter *ad)
@@ -107,23 +283,45 @@ int i2c_bus_add_host(struct i2c_bus *bus, struct i2c_host_adapter *ad, uint8_t h
 		     uint8_t guest_addr, enum cfg_access access)
 {
 	struct bus_slot *s;
+	int ret = 0;
 
 	if (guest_addr >= I2C_BUS_ADDRS || host_addr >= I2C_BUS_ADDRS ||
 	    (access != CFG_ACCESS_RW && access != CFG_ACCESS_RO && access != CFG_ACCESS_RO16))
 		return -EINVAL;
 	s = &bus->slots[guest_addr];
-	if (s->kind != SLOT_NONE)
-		return -EEXIST;
-	s->kind = SLOT_HOST;
-	s->adapter = ad;
-	s->host_addr = host_addr;
-	s->access = access;
-	return 0;
+	pthread_mutex_lock(&s->lock);
+	if (s->kind != SLOT_NONE) {
+		ret = -EEXIST;
+	} else {
+		s->adapter = ad;
+		s->host_addr = host_addr;
+		s->access = access;
+		slot_reset_counters(s);
+		slot_set_kind(s, SLOT_HOST);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return ret;
 }
 
 bool i2c_bus_has(const struct i2c_bus *bus, unsigned addr)
 {
-	return addr < I2C_BUS_ADDRS && bus->slots[addr].kind != SLOT_NONE;
+	return addr < I2C_BUS_ADDRS &&
+	       __atomic_load_n(&bus->slots[addr].kind, __ATOMIC_ACQUIRE) != SLOT_NONE;
+}
+
+/* The slots a transfer uses, as a 128-bit set; visited in ascending address order. */
+struct addr_set {
+	uint64_t w[2];
+};
+
+static void addr_set_add(struct addr_set *set, unsigned a)
+{
+	set->w[a / 64] |= 1ull << (a % 64);
+}
+
+static bool addr_set_has(const struct addr_set *set, unsigned a)
+{
+	return set->w[a / 64] >> (a % 64) & 1;
 }
 
 /* The emulated devices a message at addr reaches: its device, or every sharer. */
@@ -177,28 +375,17 @@ static int xfer_shared(struct emul_dev **devs, unsigned n, struct i2c_msg_buf *m
  * transfer sees each repeated START (emul_restart when the next message goes
  * elsewhere, including to an address nobody answers, `nack_after`); one STOP
  * for all at the end. A write committed at STOP that fails fails the last
- * message (only it can have left a write latched).
+ * message (only it can have left a write latched). The caller holds the slot
+ * locks of every device reached.
  */
 static unsigned transfer_emul(struct i2c_bus *bus, struct i2c_msg_buf *msgs, unsigned n,
 			      bool nack_after)
 {
 	struct emul_dev *devs[MAX_SHARERS], *prev[MAX_SHARERS];
-	uint64_t touched[2] = {0, 0};
+	struct addr_set stopped = {{0, 0}};
 	unsigned done, n_devs = 0, n_prev = 0;
 	bool stop_failed = false;
 
-	for (unsigned i = 0; i < n; i++) {
-		n_devs = emul_targets(bus, msgs[i].addr, devs);
-		for (unsigned k = 0; k < n_devs; k++) {
-			unsigned a = emul_addr(devs[k]);
-
-			touched[a / 64] |= 1ull << (a % 64);
-		}
-	}
-	/* Ascending address order for the locks, visiting only the addresses used. */
-	for (unsigned w = 0; w < 2; w++)
-		for (uint64_t bits = touched[w]; bits; bits &= bits - 1)
-			pthread_mutex_lock(&bus->slots[w * 64 + __builtin_ctzll(bits)].lock);
 	for (done = 0; done < n; done++) {
 		struct i2c_msg_buf *m = &msgs[done];
 		int ret;
@@ -219,13 +406,17 @@ static unsigned transfer_emul(struct i2c_bus *bus, struct i2c_msg_buf *msgs, uns
 	if (nack_after && done == n)
 		for (unsigned k = 0; k < n_prev; k++)
 			emul_restart(prev[k]);
-	for (unsigned w = 0; w < 2; w++) {
-		for (uint64_t bits = touched[w]; bits; bits &= bits - 1) {
-			struct bus_slot *s = &bus->slots[w * 64 + __builtin_ctzll(bits)];
+	/* One STOP for every emulated device the transfer addressed. */
+	for (unsigned i = 0; i < n; i++) {
+		n_devs = emul_targets(bus, msgs[i].addr, devs);
+		for (unsigned k = 0; k < n_devs; k++) {
+			unsigned a = emul_addr(devs[k]);
 
-			if (emul_stop(s->emul) < 0)
+			if (addr_set_has(&stopped, a))
+				continue;
+			addr_set_add(&stopped, a);
+			if (emul_stop(devs[k]) < 0)
 				stop_failed = true;
-			pthread_mutex_unlock(&s->lock);
 		}
 	}
 	if (stop_failed && done == n)
@@ -269,33 +460,78 @@ static unsigned transfer_host(struct i2c_bus *bus, struct i2c_msg_buf *msgs, uns
 	return i2c_host_transfer(ad, host, allowed) == allowed ? allowed : 0;
 }
 
-static unsigned run_transfer(struct i2c_bus *bus, struct i2c_msg_buf *msgs, unsigned n)
+/* The lock of every slot in set, in ascending address order (lock) or any order (unlock). */
+static void lock_slots(struct i2c_bus *bus, const struct addr_set *set, bool lock)
 {
-	unsigned reachable = n;
-	const struct bus_slot *first;
+	for (unsigned w = 0; w < 2; w++) {
+		for (uint64_t bits = set->w[w]; bits; bits &= bits - 1) {
+			pthread_mutex_t *m = &bus->slots[w * 64 + __builtin_ctzll(bits)].lock;
 
-	/* The transfer can only get as far as the first address nobody answers. */
-	for (unsigned i = 0; i < n; i++) {
-		if (!i2c_bus_has(bus, msgs[i].addr)) {
-			reachable = i;
-			break;
+			if (lock)
+				pthread_mutex_lock(m);
+			else
+				pthread_mutex_unlock(m);
 		}
 	}
-	if (!reachable)
-		return 0;
-	first = &bus->slots[msgs[0].addr];
-	for (unsigned i = 1; i < reachable; i++) {
-		const struct bus_slot *s = &bus->slots[msgs[i].addr];
+}
 
-		if ((s->kind == SLOT_HOST) != (first->kind == SLOT_HOST) ||
-		    s->adapter != first->adapter) {
-			log_debug("transfer spans devices on different adapters: refused");
-			return 0;
+/* What the armed faults do to this transfer (slot locks held). */
+struct transfer_faults {
+	uint32_t delay_ms;
+	uint8_t xor_mask[I2C_BUS_ADDRS]; /* valid where corrupt[] has the address */
+	struct addr_set corrupt;
+};
+
+/*
+ * Counts the transfer against the faults of each device it reaches, in
+ * message order; an armed nack ends the transfer before the first message to
+ * its device. Returns the new reachable count.
+ */
+static unsigned apply_faults(struct i2c_bus *bus, const struct i2c_msg_buf *msgs,
+			     unsigned reachable, struct transfer_faults *tf)
+{
+	struct addr_set seen = {{0, 0}};
+
+	for (unsigned i = 0; i < reachable; i++) {
+		unsigned a = msgs[i].addr;
+		struct bus_slot *s = &bus->slots[a];
+		struct fault_effect eff;
+		unsigned disarmed;
+
+		if (addr_set_has(&seen, a))
+			continue;
+		addr_set_add(&seen, a);
+		if (!fault_count(&s->faults))
+			continue;
+		disarmed = fault_take(&s->faults, &eff);
+		if (disarmed)
+			__atomic_fetch_sub(&bus->faults_armed, disarmed, __ATOMIC_RELAXED);
+		if (eff.delay_ms > tf->delay_ms)
+			tf->delay_ms = eff.delay_ms;
+		if (eff.xor_mask) {
+			tf->xor_mask[a] = eff.xor_mask;
+			addr_set_add(&tf->corrupt, a);
+		}
+		if (eff.nack) {
+			log_debug("injected NACK at 0x%02x", a);
+			return i;
 		}
 	}
-	if (first->kind != SLOT_HOST)
-		return transfer_emul(bus, msgs, reachable, reachable < n);
-	return transfer_host(bus, msgs, reachable);
+	return reachable;
+}
+
+/* Read bytes from a corrupting device are XORed with its mask. */
+static void apply_corruption(const struct transfer_faults *tf, struct i2c_msg_buf *msgs,
+			     unsigned done)
+{
+	for (unsigned i = 0; i < done; i++) {
+		unsigned a = msgs[i].addr;
+
+		if (!msgs[i].read || !addr_set_has(&tf->corrupt, a))
+			continue;
+		for (unsigned j = 0; j < msgs[i].len; j++)
+			msgs[i].buf[j] ^= tf->xor_mask[a];
+	}
 }
 
 /* Per device: each completed message counts with its bytes, the failed one as an error. */
@@ -304,7 +540,7 @@ static void account(struct i2c_bus *bus, const struct i2c_msg_buf *msgs, unsigne
 	for (unsigned i = 0; i < n && i <= done; i++) {
 		struct i2c_dev_counters *c;
 
-		if (!i2c_bus_has(bus, msgs[i].addr))
+		if (bus->slots[msgs[i].addr].kind == SLOT_NONE)
 			continue;
 		c = &bus->slots[msgs[i].addr].ctr;
 		if (i == done) {
@@ -316,11 +552,85 @@ static void account(struct i2c_bus *bus, const struct i2c_msg_buf *msgs, unsigne
 	}
 }
 
+/* With every slot of the transfer locked: runs it, applies faults, counts. */
+static unsigned run_locked(struct i2c_bus *bus, struct i2c_msg_buf *msgs, unsigned n,
+			   uint32_t *delay_ms)
+{
+	struct transfer_faults tf = {.delay_ms = 0};
+	unsigned reachable = n, done = 0;
+	const struct bus_slot *first;
+	bool faults = __atomic_load_n(&bus->faults_armed, __ATOMIC_RELAXED) != 0;
+
+	/* The transfer can only get as far as the first address nobody answers. */
+	for (unsigned i = 0; i < n; i++) {
+		if (bus->slots[msgs[i].addr].kind == SLOT_NONE) {
+			reachable = i;
+			break;
+		}
+	}
+	if (faults) {
+		reachable = apply_faults(bus, msgs, reachable, &tf);
+		*delay_ms = tf.delay_ms;
+	}
+	if (!reachable)
+		goto out;
+	first = &bus->slots[msgs[0].addr];
+	for (unsigned i = 1; i < reachable; i++) {
+		const struct bus_slot *s = &bus->slots[msgs[i].addr];
+
+		if ((s->kind == SLOT_HOST) != (first->kind == SLOT_HOST) ||
+		    s->adapter != first->adapter) {
+			log_debug("transfer spans devices on different adapters: refused");
+			goto out;
+		}
+	}
+	if (first->kind != SLOT_HOST)
+		done = transfer_emul(bus, msgs, reachable, reachable < n);
+	else
+		done = transfer_host(bus, msgs, reachable);
+	if (faults)
+		apply_corruption(&tf, msgs, done);
+out:
+	account(bus, msgs, n, done);
+	return done;
+}
+
+/* Sleeps ms milliseconds (an injected delay), whatever signals come. */
+static void sleep_ms(uint32_t ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000};
+
+	while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) == EINTR)
+		;
+}
+
 unsigned i2c_bus_transfer(struct i2c_bus *bus, struct i2c_msg_buf *msgs, unsigned n)
 {
-	unsigned done = run_transfer(bus, msgs, n);
+	struct addr_set touched = {{0, 0}};
+	uint32_t delay_ms = 0;
+	unsigned done;
 
-	account(bus, msgs, n, done);
+	for (unsigned i = 0; i < n; i++) {
+		const struct bus_slot *s;
+
+		if (msgs[i].addr >= I2C_BUS_ADDRS) {
+			n = i; /* nothing answers there: the transfer ends at msgs[i] */
+			break;
+		}
+		addr_set_add(&touched, msgs[i].addr);
+		/* A shared address reaches its sharers: their slots guard them. */
+		s = &bus->slots[msgs[i].addr];
+		if (__atomic_load_n(&s->kind, __ATOMIC_ACQUIRE) == SLOT_SHARED)
+			for (unsigned k = 0; k < s->n_sharers; k++)
+				addr_set_add(&touched, emul_addr(s->sharers[k]));
+	}
+	/* Ascending address order for the locks, visiting only the addresses used. */
+	lock_slots(bus, &touched, true);
+	done = run_locked(bus, msgs, n, &delay_ms);
+	lock_slots(bus, &touched, false);
+	/* A slow device: this guest waits, nobody else does (no lock is held). */
+	if (delay_ms)
+		sleep_ms(delay_ms);
 	return done;
 }
 

@@ -7,11 +7,16 @@
  * possibly shown at another address than their host one, possibly read-only.
  * One bus is shared by every guest connection.
  *
- * Locking: a transfer to emulated devices holds the lock of every device it
- * addresses (taken in address order, so two transfers never deadlock) from
- * its first START to its STOP; a transfer to a host adapter holds that
- * adapter's lock (inside i2c_host). Either way a transfer is atomic with
- * respect to other guests, and guests using other devices never wait.
+ * Locking: each address has a slot with a mutex that guards what is there
+ * (device, faults). A transfer holds the lock of every address it uses
+ * (taken in address order, so two transfers never deadlock) from its first
+ * START to its STOP; a transfer to a host adapter also holds that adapter's
+ * lock (inside i2c_host). So a transfer is atomic with respect to other
+ * guests, guests using other devices never wait, and the control socket can
+ * add and remove devices, change properties and arm faults at run time: it
+ * takes the one slot's lock, so a change lands between two transfers.
+ * Nothing sleeps holding a slot lock (an injected delay is slept after
+ * every lock is released).
  */
 #ifndef VI2C_I2C_BUS_H
 #define VI2C_I2C_BUS_H
@@ -20,6 +25,7 @@
 #include <stdint.h>
 
 #include "emul.h"
+#include "fault.h"
 
 #define I2C_BUS_ADDRS 128
 
@@ -42,12 +48,59 @@ struct i2c_bus *i2c_bus_new(void);
 void i2c_bus_free(struct i2c_bus *bus);
 
 /*
- * Puts an emulated device at its address, and among the devices answering
- * each of its shared addresses (emul_shared_addrs); the bus takes ownership.
- * 0, -EEXIST (an address is taken by another device), -ENOSPC (too many
- * devices share an address) or -EINVAL.
+ * Puts an emulated device at its address; the bus takes ownership (on
+ * success only). Safe while guests run (hot-plug): the next transfer sees
+ * it. Counters of the address start from 0. A device that also answers
+ * shared addresses (emul_shared_addrs: the ee1004 page select) joins the
+ * devices answering each of them; such devices are added at start only,
+ * before any transfer. 0, -EEXIST (an address is taken by another device),
+ * -ENOSPC (too many devices share an address) or -EINVAL.
  */
 int i2c_bus_add_emul(struct i2c_bus *bus, struct emul_dev *dev);
+
+/*
+ * Removes the emulated device at addr and destroys it (an EEPROM's file is
+ * synced and closed) once no transfer uses it; the address is absent from
+ * the next transfer on. Its faults are cleared. 0, -ENOENT (nothing there)
+ * or -EPERM (a host device: those stay) or -EBUSY (a device that answers
+ * shared addresses: set up at start only).
+ */
+int i2c_bus_remove_emul(struct i2c_bus *bus, unsigned addr);
+
+/*
+ * Runs fn(ctx, dev) on the emulated device at addr with its lock held
+ * (serialised with transfers, as emul_get_prop/emul_set_prop require).
+ * Returns fn's result, -ENOENT (nothing there) or -EPERM (a host device).
+ */
+int i2c_bus_with_emul(struct i2c_bus *bus, unsigned addr,
+		      int (*fn)(void *ctx, struct emul_dev *dev), void *ctx);
+
+/* What is at an address (i2c_bus_info). */
+struct i2c_bus_dev_info {
+	bool host;	       /* passed through (else emulated) */
+	enum emul_model model; /* emulated only */
+	unsigned adapter_nr;   /* host only: /dev/i2c-N */
+	uint8_t host_addr;     /* host only */
+	enum cfg_access access; /* host only: /ro, /ro16 */
+};
+
+/* Fills *out for the device at addr; false if nothing is there. */
+bool i2c_bus_info(struct i2c_bus *bus, unsigned addr, struct i2c_bus_dev_info *out);
+
+/*
+ * Fault injection (fault.h) at the device at addr, emulated or host: arms
+ * one fault, replacing an armed one of the same kind. 0, -ENOENT (nothing
+ * there) or -EINVAL (bad parameters). Transfers check faults only while at
+ * least one is armed on the bus.
+ */
+int i2c_bus_fault_arm(struct i2c_bus *bus, unsigned addr, enum fault_kind kind,
+		      const struct fault *f);
+
+/* Disarms the faults at addr (every address if addr >= I2C_BUS_ADDRS); returns how many. */
+unsigned i2c_bus_fault_clear(struct i2c_bus *bus, unsigned addr);
+
+/* Copies the faults armed at addr into *out; returns how many are armed. */
+unsigned i2c_bus_faults(struct i2c_bus *bus, unsigned addr, struct fault_set *out);
 
 /*
  * Gives the bus an opened host adapter (owned from now on, closed by
@@ -76,6 +129,8 @@ bool i2c_bus_has(const struct i2c_bus *bus, unsigned addr);
  * only reads and a register-pointer write directly followed by a read of the
  * same device pass (i2c_readonly.h); the transfer stops at any other write,
  * which never reaches the bus.
+ * Armed faults apply (fault.h); an injected delay is slept after every lock
+ * is released, before returning.
  * Returns how many leading messages completed (n means all); the first
  * failed message is msgs[ret].
  */

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "control.h"
 #include "counters.h"
 #include "emul.h"
 #include "guest_fault.h"
@@ -206,13 +207,15 @@ static void raise_fd_limit(unsigned sockets)
 }
 
 /* Joins every thread, giving up after a grace period (a VMM may be stuck mid-message). */
-static bool join_all(struct guest_socket *gs, unsigned n)
+static bool join_all(struct guest_socket *gs, unsigned n, struct control_server *control)
 {
 	struct timespec deadline;
 	bool all = true;
 
 	clock_gettime(CLOCK_REALTIME, &deadline);
 	deadline.tv_sec += SHUTDOWN_GRACE_MS / 1000;
+	if (!control_join(control, &deadline))
+		all = false;
 	for (unsigned i = 0; i < n; i++) {
 		if (!gs[i].thread_started)
 			continue;
@@ -284,6 +287,54 @@ struct serving_ids {
 	gid_t gid;
 	bool switching; /* --user/--group given */
 };
+
+/* --control: what the control socket acts on (the buses of main's sets). */
+struct control_setup {
+	struct control_ctx ctx;
+	struct control_server *server; /* NULL without --control */
+};
+
+static int open_control(const struct vi2c_config *cfg, const struct bus_set *sets, size_t nsets,
+			const struct serving_ids *ids, struct control_setup *cs, char *err,
+			size_t errlen)
+{
+	struct control_bus *buses = calloc(nsets, sizeof(*buses));
+	int *socket_bus = calloc(cfg->socket_count, sizeof(*socket_bus));
+
+	cs->ctx.buses = buses;
+	cs->ctx.socket_bus = socket_bus;
+	if (!buses || !socket_bus) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < nsets; i++) {
+		buses[i].bus = sets[i].bus;
+		buses[i].label = i ? cfg->guests[i - 1].spec : "shared";
+	}
+	for (unsigned s = 0; s < cfg->socket_count; s++) {
+		int guest;
+
+		config_devices_for(cfg, s, &guest);
+		socket_bus[s] = guest + 1;
+	}
+	cs->ctx.n_buses = nsets;
+	cs->ctx.n_sockets = cfg->socket_count;
+	cs->ctx.allow_files = true;
+	/* Owned like the guest sockets: by whom the daemon becomes. */
+	cs->server = control_open(cfg->control_path, cfg->socket_mode,
+				  ids->switching && geteuid() == 0 ? ids->uid : (uid_t)-1,
+				  ids->switching && geteuid() == 0 ? ids->gid : (gid_t)-1, &cs->ctx, err,
+				  errlen);
+	return cs->server ? 0 : -EIO;
+}
+
+static void close_control(struct control_setup *cs)
+{
+	control_close(cs->server);
+	free(cs->ctx.buses);
+	free((int *)cs->ctx.socket_bus);
+	memset(cs, 0, sizeof(*cs));
+}
 
 /*
  * --user/--group must exist: found now, a bad name is a bad command line
@@ -426,6 +477,7 @@ int main(int argc, char **argv)
 	struct vi2c_config cfg;
 	struct guest_socket *gs = NULL;
 	struct bus_set *sets = NULL;
+	struct control_setup control = {0};
 	size_t nsets = 0;
 	char err[512];
 	struct serving_ids ids;
@@ -450,6 +502,7 @@ int main(int argc, char **argv)
 
 	status = EXIT_BAD_INPUT;
 	if ((cfg.socket_path && check_socket_dir(cfg.socket_path, err, sizeof(err))) ||
+	    (cfg.control_path && control_check_dir(cfg.control_path, err, sizeof(err))) ||
 	    check_accounts(&cfg, &ids, err, sizeof(err)) ||
 	    (cfg.trace && trace_open(cfg.trace_path, err, sizeof(err)))) {
 		fail_line(err);
@@ -504,11 +557,18 @@ int main(int argc, char **argv)
 		fail_line(err);
 		goto out_sockets;
 	}
+	if (cfg.control_path && open_control(&cfg, sets, nsets, &ids, &control, err, sizeof(err))) {
+		fail_line(err);
+		goto out_sockets;
+	}
 
 	/* Every socket is bound and every device and file open; no thread runs yet. */
 	if (!cfg.no_sandbox) {
 		struct sandbox_opts so = {
-			.user = cfg.user, .group = cfg.group, .syslog = cfg.syslog};
+			.user = cfg.user,
+			.group = cfg.group,
+			.syslog = cfg.syslog,
+			.open_files = cfg.control_path != NULL};
 
 		if (sandbox_enter(&so, err, sizeof(err))) {
 			fail_line(err);
@@ -531,19 +591,25 @@ int main(int argc, char **argv)
 			goto out_threads;
 		}
 	}
+	if (control.server && control_start(control.server, quit_fd)) {
+		fail_line("cannot start the control thread");
+		goto out_threads;
+	}
 	log_info("serving %u socket(s)", created);
 
 	status = wait_for_signals(&sigs, gs, nsets ? sets : NULL, nsets);
 
 out_threads:
 	eventfd_write(quit_fd, 1);
-	if (!join_all(gs, created)) {
+	if (!join_all(gs, created, control.server)) {
 		/* A thread is stuck on its VMM: remove our sockets and leave without freeing. */
 		for (unsigned i = 0; i < created; i++)
 			guest_socket_close(&gs[i]);
+		control_unlink(control.server);
 		_exit(status);
 	}
 out_sockets:
+	close_control(&control);
 	log_stop_ticker();
 	for (unsigned i = 0; gs && i < created; i++)
 		guest_socket_close(&gs[i]);

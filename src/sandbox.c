@@ -87,6 +87,13 @@ static const int allowed_syscalls[] = {
 	SCMP_SYS(unlinkat),
 };
 
+/* Opening files after start-up (sandbox_opts.open_files). */
+static const int file_syscalls[] = {
+	SCMP_SYS(openat), SCMP_SYS(open), SCMP_SYS(flock), SCMP_SYS(ftruncate),
+	/* an EEPROM file created by a hot-plug `add`: a temporary file renamed into place */
+	SCMP_SYS(rename), SCMP_SYS(renameat), SCMP_SYS(renameat2),
+};
+
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_UNDEFINED__)
 #define VI2C_SANITIZED 1
 #elif defined(__has_feature)
@@ -233,6 +240,14 @@ static int install_filter(const struct sandbox_opts *o, char *err, size_t errlen
 		if (!ret)
 			ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(connect), 0);
 	}
+	/*
+	 * The control socket's `add` opens an EEPROM's file= (created if
+	 * missing, locked) or a regmap's map=: only with --control.
+	 */
+	for (size_t i = 0; i < sizeof(file_syscalls) / sizeof(file_syscalls[0]) && !ret &&
+			   o->open_files;
+	     i++)
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, file_syscalls[i], 0);
 	/* The handler must be in place before the filter can trap. */
 	if (!ret && sigaction(SIGSYS, &sa, NULL) < 0)
 		ret = -errno;

@@ -22,6 +22,7 @@ struct sandbox_opts {
 	const char *user;  /* NULL = keep the current uid */
 	const char *group; /* NULL = the user's primary group (or keep the current gid) */
 	bool syslog;	   /* logging through syslog(3): allow (re)connecting to /dev/log */
+	bool open_files;   /* --control: `add` opens EEPROM files and register maps */
 };
 
 /* Returns 0, or -errno with err filled (one line); on error nothing may have been applied. */

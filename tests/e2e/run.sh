@@ -11,7 +11,7 @@
 #
 # Usage: run.sh [--daemon PATH] [--guest-daemon PATH] [--guest-drive PATH] [--show] SCENARIO
 #   SCENARIO  smoke | transfers | drivers | ee1004 | rebind | two_vms | demo |
-#             passthrough_smbus | passthrough_rdwr
+#             passthrough_smbus | passthrough_rdwr | control
 #   --daemon        the vhost-user-i2c binary (default: $VI2C_DAEMON)
 #   --guest-daemon  static vhost-user-i2c for inside the guest, passthrough_*
 #                   scenarios only (default: $VI2C_GUEST_DAEMON)
@@ -73,10 +73,15 @@ say() { printf '== %s\n' "$*"; }
 # Process and file hygiene: everything we start is tracked by PID.
 tmp=
 daemon_pid=
+helper_pid=
 qemu_pids=()
 
 cleanup() {
 	local pid
+	if [ -n "$helper_pid" ]; then
+		kill -TERM "$helper_pid" 2>/dev/null || true
+		wait "$helper_pid" 2>/dev/null || true
+	fi
 	for pid in "${qemu_pids[@]}"; do
 		kill -TERM "$pid" 2>/dev/null || true
 	done
@@ -125,8 +130,10 @@ random_file() { # PATH SIZE
 #   GUEST_PROGRAMS 1: the guest gets the static daemon and vi2c-drive in
 #                  /e2e/bin and the helpers tests/e2e/guest/passthrough.sh
 # and may write guest parameters (shell assignments) to $tmp/params, files for
-# the guest to $tmp/data/, and define post_check (runs after the daemon stopped).
+# the guest to $tmp/data/, and define post_check (runs after the daemon stopped)
+# and host_helper (runs in the background while the guests run; must exit 0).
 post_check() { :; }
+host_helper=
 
 scenario_smoke() {
 	NVMS=0
@@ -259,6 +266,60 @@ scenario_passthrough_rdwr() {
 	}
 }
 
+# The control socket (--control): the host changes a sensor and injects a
+# NACK while the guest's drivers run; guest and host take turns through a
+# mailbox register map at 0x40 (see guest/t_control.sh).
+scenario_control() {
+	NVMS=1
+	GUEST_TEST=control
+	echo '{"size": 2}' >"$tmp/mailbox.json"
+	DAEMON_ARGS=(-e lm75@0x48 -e stub@0x1c -e "regmap@0x40,map=$tmp/mailbox.json"
+		"--control=$tmp/ctl")
+	cat >>"$tmp/params" <<-EOF
+		EXPECT_MAP="0x1c 0x40 0x48"
+	EOF
+	host_helper=control_helper
+}
+
+# Plays the host side of the control scenario over the control socket: polls
+# mailbox register 0 for the guest's step number, does the step, acknowledges
+# it in register 1. Exits 0 once both steps are done (120 s at most).
+control_helper() {
+	python3 - "$tmp/ctl" <<-'EOF'
+		import json, socket, sys, time
+		s = socket.socket(socket.AF_UNIX)
+		for _ in range(100):
+		    try:
+		        s.connect(sys.argv[1])
+		        break
+		    except OSError:
+		        time.sleep(0.1)
+		f = s.makefile("rw")
+		def req(**r):
+		    f.write(json.dumps(r) + "\n")
+		    f.flush()
+		    rep = json.loads(f.readline())
+		    print("host: %s -> %s" % (json.dumps(r), json.dumps(rep)), flush=True)
+		    if not rep["ok"]:
+		        sys.exit(1)
+		    return rep
+		steps = {1: dict(cmd="set", addr="0x48", props={"temp": 30.5}),
+		         2: dict(cmd="fault", addr="0x1c", kind="nack", count=1)}
+		done = 0
+		end = time.time() + 120
+		while done < 2 and time.time() < end:
+		    f.write(json.dumps(dict(cmd="get", addr="0x40", props=["reg:0x00"])) + "\n")
+		    f.flush()
+		    step = int(json.loads(f.readline())["props"]["reg:0x00"])
+		    if step == done + 1:
+		        req(**steps[step])
+		        req(cmd="set", addr="0x40", props={"reg:0x01": step})
+		        done = step
+		    time.sleep(0.1)
+		sys.exit(0 if done == 2 else 1)
+	EOF
+}
+
 # scripts/demo.sh: what a guest sees.
 scenario_demo() {
 	NVMS=1
@@ -360,6 +421,11 @@ if [ "$NVMS" -gt 0 ]; then
 	fi
 fi
 
+if [ -n "$host_helper" ]; then
+	"$host_helper" >"$tmp/helper.log" 2>&1 &
+	helper_pid=$!
+fi
+
 # QEMU 7.2 exits 0 on a plain power-off whatever the guest did; the guest
 # reports through isa-debug-exit: 33 = pass, 35 = fail.
 nboot=$((NVMS > 0 ? NVMS : 1))
@@ -397,6 +463,14 @@ for ((v = 0; v < nboot; v++)); do
 		fail "guest $v: no pass marker on the console (last marker: '${marker:-none}')"
 done
 qemu_pids=()
+
+if [ -n "$helper_pid" ]; then
+	rc=0
+	wait "$helper_pid" || rc=$?
+	helper_pid=
+	cat "$tmp/helper.log"
+	[ $rc = 0 ] || fail "the host side of the scenario exited with status $rc"
+fi
 
 if [ -n "$daemon_pid" ]; then
 	# The daemon must exit 0 on SIGTERM, promptly, and remove its sockets.

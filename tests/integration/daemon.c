@@ -5,12 +5,15 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <grp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -562,4 +565,107 @@ int daemon_dir_fx_teardown(void **state)
 	daemon_free(fx->d);
 	free(fx);
 	return 0;
+}
+
+int ctl_connect(const char *path, int timeout_ms)
+{
+	int64_t end = now_ms() + timeout_ms;
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	for (;;) {
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		int err;
+
+		if (fd < 0)
+			return -errno;
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+			return fd;
+		err = errno;
+		close(fd);
+		if ((err != ENOENT && err != ECONNREFUSED) || now_ms() >= end)
+			return -err;
+		usleep(20000);
+	}
+}
+
+int ctl_send(int fd, const char *line)
+{
+	size_t len = strlen(line), done = 0;
+	char *buf = malloc(len + 1);
+
+	if (!buf)
+		return -ENOMEM;
+	memcpy(buf, line, len);
+	buf[len++] = '\n';
+	while (done < len) {
+		ssize_t n = send(fd, buf + done, len - done, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int err = errno;
+
+			free(buf);
+			return -err;
+		}
+		done += (size_t)n;
+	}
+	free(buf);
+	return 0;
+}
+
+/* One byte at a time: replies are short and tests must not read past a line. */
+char *ctl_recv(int fd, int timeout_ms)
+{
+	int64_t end = now_ms() + timeout_ms;
+	size_t cap = 1024, len = 0;
+	char *buf = malloc(cap);
+
+	if (!buf)
+		return NULL;
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		int64_t left = end - now_ms();
+		ssize_t n;
+		char c;
+
+		if (left <= 0 || poll(&p, 1, (int)left) == 0) {
+			free(buf);
+			errno = ETIMEDOUT;
+			return NULL;
+		}
+		n = recv(fd, &c, 1, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			free(buf);
+			errno = n == 0 ? ECONNRESET : errno;
+			return NULL;
+		}
+		if (c == '\n') {
+			buf[len] = '\0';
+			return buf;
+		}
+		if (len + 2 > cap) {
+			char *p2 = realloc(buf, cap * 2);
+
+			if (!p2) {
+				free(buf);
+				return NULL;
+			}
+			buf = p2;
+			cap *= 2;
+		}
+		buf[len++] = c;
+	}
+}
+
+char *ctl_request(int fd, const char *line)
+{
+	if (ctl_send(fd, line))
+		return NULL;
+	return ctl_recv(fd, DAEMON_TIMEOUT_MS);
 }

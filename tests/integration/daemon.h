@@ -125,4 +125,17 @@ struct daemon_dir_fx {
 int daemon_dir_fx_setup(void **state);
 int daemon_dir_fx_teardown(void **state);
 
+/*
+ * A control socket client (--control): connects to path, retrying until
+ * timeout_ms (the socket appears after the guest sockets). Returns the fd or
+ * -errno.
+ */
+int ctl_connect(const char *path, int timeout_ms);
+/* Sends line (a '\n' is appended). 0 or -errno. */
+int ctl_send(int fd, const char *line);
+/* Receives one reply line (without '\n'), malloc'd; NULL + errno (ETIMEDOUT, ECONNRESET). */
+char *ctl_recv(int fd, int timeout_ms);
+/* ctl_send + ctl_recv with DAEMON_TIMEOUT_MS; NULL on failure. */
+char *ctl_request(int fd, const char *line);
+
 #endif
