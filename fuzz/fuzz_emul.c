@@ -41,7 +41,11 @@ static struct i2c_bus *make_bus(void)
 {
 	static const struct cfg_emul specs[] = {
 		{.model = EMUL_STUB, .addr = 0x10, .spec = "stub@0x10"},
-		{.model = EMUL_LM75, .addr = 0x48, .temp_mc = -55000, .spec = "lm75@0x48"},
+		{.model = EMUL_LM75,
+		 .addr = 0x48,
+		 .opts = {{"temp", -55.0}},
+		 .n_opts = 1,
+		 .spec = "lm75@0x48"},
 		{.model = EMUL_24C02, .addr = 0x50, .spec = "24c02@0x50"},
 		{.model = EMUL_24C32, .addr = 0x54, .spec = "24c32@0x54"},
 		{.model = EMUL_24C256, .addr = 0x58, .spec = "24c256@0x58"},

@@ -98,8 +98,8 @@ static char *render(const struct vi2c_config *cfg)
 		fprintf(f, "; %s@0x%02x", config_model_name(e->model), e->addr);
 		if (e->file)
 			fprintf(f, " file=%s", e->file);
-		if (e->model == EMUL_LM75 || e->temp_mc)
-			fprintf(f, " temp=%d", (int)e->temp_mc);
+		for (size_t j = 0; j < e->n_opts; j++)
+			fprintf(f, " %s=%.10g", e->opts[j].name, e->opts[j].value);
 	}
 	fclose(f);
 	return buf;
@@ -164,23 +164,23 @@ static const struct good_case good_cases[] = {
 	 ARGV("-s", "/tmp/s", "-e", "24c02@0x50", "-e", "24c32@0x51,file=/tmp/e.bin", "--emulate",
 	      "24c256@82,file=a=b@c:d", "-e", "lm75@0x48", "-e", "stub@0x1c"),
 	 "s=/tmp/s c=1 v=0; 24c02@0x50; 24c32@0x51 file=/tmp/e.bin; 24c256@0x52 file=a=b@c:d; "
-	 "lm75@0x48 temp=25000; stub@0x1c"},
+	 "lm75@0x48; stub@0x1c"},
 	{"model case-insensitive", ARGV("-s", "/tmp/s", "-e", "24C02@0x50", "-e", "LM75@0x48"),
-	 "s=/tmp/s c=1 v=0; 24c02@0x50; lm75@0x48 temp=25000"},
+	 "s=/tmp/s c=1 v=0; 24c02@0x50; lm75@0x48"},
 	{"temps",
 	 ARGV("-s", "/tmp/s", "-e", "lm75@0x48,temp=-12.5", "-e", "lm75@0x49,temp=30.25", "-e",
 	      "lm75@0x4a,temp=-55", "-e", "lm75@0x4b,temp=125", "-e", "lm75@0x4c,temp=+0.001", "-e",
 	      "lm75@0x4d,temp=-0", "-e", "lm75@0x4e,temp=125.000", "-e", "lm75@0x4f,temp=-54.999"),
-	 "s=/tmp/s c=1 v=0; lm75@0x48 temp=-12500; lm75@0x49 temp=30250; lm75@0x4a temp=-55000; "
-	 "lm75@0x4b temp=125000; lm75@0x4c temp=1; lm75@0x4d temp=0; lm75@0x4e temp=125000; "
-	 "lm75@0x4f temp=-54999"},
+	 "s=/tmp/s c=1 v=0; lm75@0x48 temp=-12.5; lm75@0x49 temp=30.25; lm75@0x4a temp=-55; "
+	 "lm75@0x4b temp=125; lm75@0x4c temp=0.001; lm75@0x4d temp=0; lm75@0x4e temp=125; "
+	 "lm75@0x4f temp=-54.999"},
 	{"temp with leading zeros",
 	 ARGV("-s", "/tmp/s", "-e", "lm75@0x48,temp=000000000000000000025.5"),
-	 "s=/tmp/s c=1 v=0; lm75@0x48 temp=25500"},
+	 "s=/tmp/s c=1 v=0; lm75@0x48 temp=25.5"},
 	{"-l and -e together",
 	 ARGV("-s", "/tmp/s", "-e", "24c02@0x50", "-l", "1:0x51@0x52/ro", "-e",
 	      "lm75@0x51,temp=40"),
-	 "s=/tmp/s c=1 v=0; i2c-1: 0x51@0x52/ro; 24c02@0x50; lm75@0x51 temp=40000"},
+	 "s=/tmp/s c=1 v=0; i2c-1: 0x51@0x52/ro; 24c02@0x50; lm75@0x51 temp=40"},
 	{"socket path at the limit", ARGV("-s", PATH106, "-c", "10", "-e", "stub@1"),
 	 "s=" PATH106 " c=10 v=0; stub@0x01"},
 };
@@ -556,7 +556,7 @@ static void test_repeated_parse(void **state)
 		assert_int_equal(config_parse(&cfg, args.argc, args.argv, stdout, err, sizeof(err)),
 				 CFG_OK);
 		got = render(&cfg);
-		assert_string_equal(got, "s=/tmp/c c=1 v=0; lm75@0x48 temp=-1000");
+		assert_string_equal(got, "s=/tmp/c c=1 v=0; lm75@0x48 temp=-1");
 		free(got);
 		config_free(&cfg);
 		argv_copy_free(&args);
@@ -611,7 +611,7 @@ static void test_append_rollback(void **state)
 	assert_int_equal(config_parse_device_list(&cfg, "1:0x50", err, sizeof(err)), 0);
 	assert_int_equal(config_parse_emulate(&cfg, "lm75@0x48,temp=30", err, sizeof(err)), 0);
 	before = render(&cfg);
-	assert_string_equal(before, "s=(null) c=0 v=0; i2c-1: 0x50@0x50; lm75@0x48 temp=30000");
+	assert_string_equal(before, "s=(null) c=0 v=0; i2c-1: 0x50@0x50; lm75@0x48 temp=30");
 
 	assert_int_equal(
 		config_parse_device_list(&cfg, "2:0x51,foo:0x52:0x53,3:0x50", err, sizeof(err)),
@@ -633,7 +633,7 @@ static void test_append_rollback(void **state)
 	free(after);
 	after = render(&cfg);
 	assert_string_equal(after, "s=(null) c=0 v=0; i2c-1: 0x50@0x50; i2c-2: 0x51@0x51; "
-				   "lm75@0x48 temp=30000; 24c02@0x52 file=x");
+				   "lm75@0x48 temp=30; 24c02@0x52 file=x");
 	free(after);
 	free(before);
 	config_free(&cfg);
