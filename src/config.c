@@ -542,6 +542,11 @@ static int parse_emul_option(struct cfg_emul *e, char *item, bool *seen_file, co
 			config_model_name(e->model), spec);
 		return -EINVAL;
 	}
+	if (desc && desc->read_only) {
+		set_err(err, errlen, "key '%s' is read-only for model %s in --emulate '%s'", item,
+			config_model_name(e->model), spec);
+		return -EINVAL;
+	}
 	if (dup) {
 		set_err(err, errlen, "duplicate key '%s' in --emulate '%s'", item, spec);
 		return -EINVAL;

@@ -76,14 +76,16 @@ int emul_get_prop(struct emul_dev *dev, const char *name, double *value);
 int emul_set_prop(struct emul_dev *dev, const char *name, double value);
 
 /*
- * A property a model accepts at start (-e MODEL@ADDR,NAME=VALUE). Every
- * value in [min, max] is one emul_set_prop accepts (unit tests check it).
+ * A property a model accepts at start (-e MODEL@ADDR,NAME=VALUE), or a
+ * read-only one. Every value in [min, max] of a writable one is one
+ * emul_set_prop accepts (unit tests check it).
  */
 struct emul_opt_desc {
 	const char *name;  /* NULL ends a table */
 	double min, max;   /* accepted at start */
 	unsigned decimals; /* most fractional digits; 0: an integer, decimal or 0x hex */
 	const char *range; /* for messages: "-55..125 degC, at most 3 decimals" */
+	bool read_only;	   /* listed so the parser can say so; never set at start */
 };
 
 /* The model's start properties, a table ended by a NULL name; never NULL. Static. */

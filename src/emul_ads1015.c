@@ -155,10 +155,10 @@ static int ads_set_prop(struct emul_dev *dev, const char *name, double value)
 }
 
 const struct emul_opt_desc emul_ads1015_opts[] = {
-	{"ain0", 0.0, ADS_VMAX, 4, "0..5.5 V, at most 4 decimals"},
-	{"ain1", 0.0, ADS_VMAX, 4, "0..5.5 V, at most 4 decimals"},
-	{"ain2", 0.0, ADS_VMAX, 4, "0..5.5 V, at most 4 decimals"},
-	{"ain3", 0.0, ADS_VMAX, 4, "0..5.5 V, at most 4 decimals"},
+	{"ain0", 0.0, ADS_VMAX, 4, "0..5.5 V, at most 4 decimals", false},
+	{"ain1", 0.0, ADS_VMAX, 4, "0..5.5 V, at most 4 decimals", false},
+	{"ain2", 0.0, ADS_VMAX, 4, "0..5.5 V, at most 4 decimals", false},
+	{"ain3", 0.0, ADS_VMAX, 4, "0..5.5 V, at most 4 decimals", false},
 	{0},
 };
 

@@ -292,8 +292,8 @@ static int bmp_set_prop(struct emul_dev *dev, const char *name, double value)
 }
 
 const struct emul_opt_desc emul_bmp280_opts[] = {
-	{"temp", BMP280_TEMP_MIN, BMP280_TEMP_MAX, 2, "-40..85 degC, at most 2 decimals"},
-	{"pressure", BMP280_PRESS_MIN, BMP280_PRESS_MAX, 4, "300..1100 hPa, at most 4 decimals"},
+	{"temp", BMP280_TEMP_MIN, BMP280_TEMP_MAX, 2, "-40..85 degC, at most 2 decimals", false},
+	{"pressure", BMP280_PRESS_MIN, BMP280_PRESS_MAX, 4, "300..1100 hPa, at most 4 decimals", false},
 	{0},
 };
 

@@ -268,7 +268,7 @@ static int ds_set_prop(struct emul_dev *dev, const char *name, double value)
 }
 
 const struct emul_opt_desc emul_ds1307_opts[] = {
-	{"offset", -OFFSET_MAX, OFFSET_MAX, 3, "-4000000000..4000000000 s, at most 3 decimals"},
+	{"offset", -OFFSET_MAX, OFFSET_MAX, 3, "-4000000000..4000000000 s, at most 3 decimals", false},
 	{0},
 };
 

@@ -180,7 +180,7 @@ static int jc42_set_prop(struct emul_dev *dev, const char *name, double value)
 }
 
 const struct emul_opt_desc emul_jc42_opts[] = {
-	{"temp", JC42_TEMP_MIN, JC42_TEMP_MAX, 4, "-40..125 degC, at most 4 decimals"},
+	{"temp", JC42_TEMP_MIN, JC42_TEMP_MAX, 4, "-40..125 degC, at most 4 decimals", false},
 	{0},
 };
 

@@ -164,7 +164,7 @@ static int lm75_set_prop(struct emul_dev *dev, const char *name, double value)
 }
 
 const struct emul_opt_desc emul_lm75_opts[] = {
-	{"temp", -55.0, 125.0, 3, "-55..125 degC, at most 3 decimals"},
+	{"temp", -55.0, 125.0, 3, "-55..125 degC, at most 3 decimals", false},
 	{0},
 };
 

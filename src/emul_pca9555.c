@@ -140,7 +140,9 @@ static int pca_set_prop(struct emul_dev *dev, const char *name, double value)
 }
 
 const struct emul_opt_desc emul_pca9555_opts[] = {
-	{"inputs", 0, 65535, 0, "0..65535 (0x0000..0xffff)"},
+	{"inputs", 0, 65535, 0, "0..65535 (0x0000..0xffff)", false},
+	{"outputs", .read_only = true},
+	{"config", .read_only = true},
 	{0},
 };
 

@@ -330,8 +330,8 @@ static int sht3x_set_prop(struct emul_dev *dev, const char *name, double value)
 }
 
 const struct emul_opt_desc emul_sht3x_opts[] = {
-	{"temp", SHT3X_TEMP_MIN, SHT3X_TEMP_MAX, 3, "-45..130 degC, at most 3 decimals"},
-	{"humidity", 0.0, 100.0, 3, "0..100 %RH, at most 3 decimals"},
+	{"temp", SHT3X_TEMP_MIN, SHT3X_TEMP_MAX, 3, "-45..130 degC, at most 3 decimals", false},
+	{"humidity", 0.0, 100.0, 3, "0..100 %RH, at most 3 decimals", false},
 	{0},
 };
 

@@ -182,7 +182,7 @@ static int tmp102_set_prop(struct emul_dev *dev, const char *name, double value)
 }
 
 const struct emul_opt_desc emul_tmp102_opts[] = {
-	{"temp", TMP102_TEMP_MIN, TMP102_TEMP_MAX, 4, "-55..150 degC, at most 4 decimals"},
+	{"temp", TMP102_TEMP_MIN, TMP102_TEMP_MAX, 4, "-55..150 degC, at most 4 decimals", false},
 	{0},
 };
 
