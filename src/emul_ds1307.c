@@ -11,7 +11,9 @@
  * A read message latches the time at its START (the chips' user buffer) and
  * auto-increments the register pointer, wrapping to 0 after the last
  * register. Time fields written in one message take effect together at its
- * end; writing the seconds restarts the second.
+ * end; writing the seconds restarts the second. Out-of-range BCD (undefined
+ * for the chips) counts as its digits' value; the resulting clock is kept
+ * within the offset range.
  * DS1307: 0x07 control (OUT, SQWE, RS1..0; 0x03 at power-up), 0x08..0x3f
  * 56 bytes of RAM (0 here); the last register is 0x3f. CH set stops the
  * clock (it keeps its time), CH cleared restarts it.
@@ -129,7 +131,7 @@ static void encode(const struct ds1307 *ds, int64_t t_ns, uint8_t r[7])
 /* Applies written time registers (mask: which of 0..6) over the current time. */
 static void write_time(struct ds1307 *ds, const uint8_t w[7], unsigned mask)
 {
-	int64_t now = clock_ns(ds), t, days;
+	int64_t now = clock_ns(ds), real = emul_clock_real_ns(), t, days, rel;
 	uint8_t cur[7];
 	unsigned sec, min, hour, mday, mon, year;
 	int64_t subsec = now - floor_div(now, NS) * NS;
@@ -151,7 +153,16 @@ static void write_time(struct ds1307 *ds, const uint8_t w[7], unsigned mask)
 	mon = from_bcd(cur[5] & 0x1f);
 	year = 2000 + from_bcd(cur[6]) + (ds->ds3231 && (cur[5] & 0x80) ? 100 : 0);
 	days = days_from_civil(year, mon ? mon : 1, mday ? mday : 1);
-	t = (days * 86400 + hour * 3600 + min * 60 + sec) * NS + ((mask & 1) ? 0 : subsec);
+	/*
+	 * Seconds relative to the host's clock first: out-of-range BCD (the
+	 * chips leave it undefined) may name years past 2262, beyond int64 ns.
+	 */
+	rel = days * 86400 + hour * 3600 + min * 60 + sec - floor_div(real, NS);
+	if (rel > OFFSET_MAX)
+		rel = (int64_t)OFFSET_MAX;
+	if (rel < -OFFSET_MAX)
+		rel = (int64_t)-OFFSET_MAX;
+	t = floor_div(real, NS) * NS + rel * NS + ((mask & 1) ? 0 : subsec);
 	if (mask & 1u << 3) /* the day of week is whatever the guest says it is today */
 		ds->wday_delta = (int)(((cur[3] & 7) + 6 - (floor_div(days + 4, 7) * -7 + days + 4)) % 7 + 7) % 7;
 	if (!ds->ds3231 && (mask & 1)) {
@@ -167,7 +178,7 @@ static void write_time(struct ds1307 *ds, const uint8_t w[7], unsigned mask)
 	if (ds->halted)
 		ds->halted_ns = t;
 	else
-		ds->offset_ns = t - emul_clock_real_ns();
+		ds->offset_ns = t - real;
 }
 
 static uint8_t last_reg(const struct ds1307 *ds)

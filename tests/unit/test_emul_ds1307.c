@@ -181,6 +181,23 @@ static void test_ds3231_registers(void **state)
 	emul_destroy(dev);
 }
 
+/* Out-of-range BCD everywhere (found by fuzz_emul): no overflow, the offset stays in range. */
+static void test_garbage_time(void **state)
+{
+	struct emul_dev *dev = create(EMUL_DS3231);
+	uint8_t r[7];
+	double off;
+
+	WRITE(dev, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff);
+	assert_int_equal(emul_get_prop(dev, "offset", &off), 0);
+	assert_true(off <= 4e9 && off > 0);
+	read_time(dev, r);
+	WRITE(dev, 0, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00); /* month and date 0 */
+	assert_int_equal(emul_get_prop(dev, "offset", &off), 0);
+	assert_true(off >= -4e9 && off <= 4e9);
+	emul_destroy(dev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -188,6 +205,7 @@ int main(void)
 		cmocka_unit_test(test_offset_property),	 cmocka_unit_test(test_day_of_week),
 		cmocka_unit_test(test_12_hour),		 cmocka_unit_test(test_clock_halt),
 		cmocka_unit_test(test_ds1307_registers), cmocka_unit_test(test_ds3231_registers),
+		cmocka_unit_test(test_garbage_time),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
