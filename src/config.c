@@ -27,13 +27,24 @@
 #define ADAPTER_NAME_MAX 255  /* far above the kernel's 48, but bounded */
 #define EMUL_FILE_MAX	 4096 /* PATH_MAX */
 
+/* One model a line, so that adding one is a one-line change. */
+// clang-format off
 static const char *const model_names[] = {
-	[EMUL_24C02] = "24c02", [EMUL_24C32] = "24c32", [EMUL_24C256] = "24c256",
-	[EMUL_LM75] = "lm75",	[EMUL_STUB] = "stub",
-	[EMUL_TMP102] = "tmp102", [EMUL_JC42] = "jc42", [EMUL_SHT3X] = "sht3x",
-	[EMUL_ADS1015] = "ads1015", [EMUL_BMP280] = "bmp280", [EMUL_PCA9555] = "pca9555",
-	[EMUL_DS1307] = "ds1307", [EMUL_DS3231] = "ds3231",
+	[EMUL_24C02] = "24c02",
+	[EMUL_24C32] = "24c32",
+	[EMUL_24C256] = "24c256",
+	[EMUL_LM75] = "lm75",
+	[EMUL_STUB] = "stub",
+	[EMUL_TMP102] = "tmp102",
+	[EMUL_JC42] = "jc42",
+	[EMUL_SHT3X] = "sht3x",
+	[EMUL_ADS1015] = "ads1015",
+	[EMUL_BMP280] = "bmp280",
+	[EMUL_PCA9555] = "pca9555",
+	[EMUL_DS1307] = "ds1307",
+	[EMUL_DS3231] = "ds3231",
 };
+// clang-format on
 
 const char *config_model_name(enum emul_model model)
 {
@@ -621,7 +632,8 @@ int config_parse_emulate(struct vi2c_config *cfg, const char *spec, char *err, s
 		goto err_free;
 	}
 	if (emul_check_addr(e.model, e.addr, &valid_addrs)) {
-		set_err(err, errlen, "address '%s' is not valid for model %s in --emulate '%s': must be %s",
+		set_err(err, errlen,
+			"address '%s' is not valid for model %s in --emulate '%s': must be %s",
 			at + 1, config_model_name(e.model), spec, valid_addrs);
 		ret = -EINVAL;
 		goto err_free;

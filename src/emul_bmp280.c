@@ -31,10 +31,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BMP280_CHIP_ID	0x58
-#define BMP280_SKIPPED	0x80000
-#define BMP280_TEMP_MIN (-40.0)
-#define BMP280_TEMP_MAX 85.0
+#define BMP280_CHIP_ID	 0x58
+#define BMP280_SKIPPED	 0x80000
+#define BMP280_TEMP_MIN	 (-40.0)
+#define BMP280_TEMP_MAX	 85.0
 #define BMP280_PRESS_MIN 300.0
 #define BMP280_PRESS_MAX 1100.0
 
@@ -81,7 +81,7 @@ static int64_t compensate_p(int32_t adc_p, int32_t t_fine)
 		p6 = cal_s(8), p7 = cal_s(9), p8 = cal_s(10), p9 = cal_s(11);
 	int64_t var1 = (int64_t)t_fine - 128000, var2, p;
 
-	/* Right shifts as in the datasheet (they floor, unlike division); left shifts as products. */
+	/* Right shifts as in the datasheet (they floor, unlike division), left ones as products. */
 	var2 = var1 * var1 * p6;
 	var2 = var2 + var1 * p5 * 131072;
 	var2 = var2 + p4 * 34359738368LL;
@@ -159,8 +159,9 @@ static void measure(struct bmp280 *b)
 	}
 	b->adc_t = search(temp_of, NULL, b->temp_c100, resolution(osrs_t, filter), true);
 	compensate_t((int32_t)b->adc_t, &t_fine);
-	b->adc_p = osrs_p ? search(press_of, &t_fine, b->press_q8, resolution(osrs_p, filter), false)
-			  : BMP280_SKIPPED;
+	b->adc_p =
+		osrs_p ? search(press_of, &t_fine, b->press_q8, resolution(osrs_p, filter), false)
+		       : BMP280_SKIPPED;
 }
 
 static void reset(struct bmp280 *b)
@@ -293,7 +294,8 @@ static int bmp_set_prop(struct emul_dev *dev, const char *name, double value)
 
 const struct emul_opt_desc emul_bmp280_opts[] = {
 	{"temp", BMP280_TEMP_MIN, BMP280_TEMP_MAX, 2, "-40..85 degC, at most 2 decimals", false},
-	{"pressure", BMP280_PRESS_MIN, BMP280_PRESS_MAX, 4, "300..1100 hPa, at most 4 decimals", false},
+	{"pressure", BMP280_PRESS_MIN, BMP280_PRESS_MAX, 4, "300..1100 hPa, at most 4 decimals",
+	 false},
 	{0},
 };
 

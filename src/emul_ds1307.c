@@ -38,12 +38,12 @@ struct ds1307 {
 	struct emul_dev dev;
 	bool ds3231;
 	uint8_t pointer;
-	int64_t offset_ns; /* clock = host UTC + offset, when running */
-	bool halted;	   /* DS1307 CH */
-	int64_t halted_ns; /* the clock's value while halted */
-	bool h12;	   /* hours register in 12-hour mode */
-	int wday_delta;	   /* day-of-week register = (weekday + delta) % 7 + 1 */
-	uint8_t regs[DS1307_LAST_REG + 1]; /* registers 0x07.. */
+	int64_t offset_ns;		   /* clock = host UTC + offset, when running */
+	bool halted;			   /* DS1307 CH */
+	int64_t halted_ns;		   /* the clock's value while halted */
+	bool h12;			   /* hours register in 12-hour mode */
+	int wday_delta;			   /* day-of-week register = (weekday + delta) % 7 + 1 */
+	uint8_t regs[DS1307_LAST_REG + 1]; /* registers 0x07 and up (0..6: the clock) */
 	uint8_t snap[7];		   /* time registers latched at a read's START */
 };
 
@@ -97,6 +97,12 @@ static int64_t floor_div(int64_t a, int64_t b)
 	return a / b - (a % b != 0 && (a < 0) != (b < 0));
 }
 
+/* 0 = Sunday .. 6 = Saturday; 1970-01-01 was a Thursday. */
+static int64_t weekday(int64_t days)
+{
+	return days + 4 - floor_div(days + 4, 7) * 7;
+}
+
 /* The clock's current value, ns since the epoch (UTC). */
 static int64_t clock_ns(const struct ds1307 *ds)
 {
@@ -120,7 +126,7 @@ static void encode(const struct ds1307 *ds, int64_t t_ns, uint8_t r[7])
 		r[2] = (uint8_t)(0x40 | (hour >= 12 ? 0x20 : 0) | bcd(hour % 12 ? hour % 12 : 12));
 	else
 		r[2] = bcd(hour);
-	r[3] = (uint8_t)((floor_div(days + 4, 7) * -7 + days + 4 + ds->wday_delta) % 7 + 1);
+	r[3] = (uint8_t)((weekday(days) + ds->wday_delta) % 7 + 1);
 	r[4] = bcd(d);
 	r[5] = bcd(m);
 	if (ds->ds3231 && years / 100 % 2)
@@ -164,7 +170,7 @@ static void write_time(struct ds1307 *ds, const uint8_t w[7], unsigned mask)
 		rel = (int64_t)-OFFSET_MAX;
 	t = floor_div(real, NS) * NS + rel * NS + ((mask & 1) ? 0 : subsec);
 	if (mask & 1u << 3) /* the day of week is whatever the guest says it is today */
-		ds->wday_delta = (int)(((cur[3] & 7) + 6 - (floor_div(days + 4, 7) * -7 + days + 4)) % 7 + 7) % 7;
+		ds->wday_delta = (int)(((cur[3] & 7) + 6 - weekday(days)) % 7);
 	if (!ds->ds3231 && (mask & 1)) {
 		bool halt = cur[0] & 0x80;
 
@@ -279,7 +285,8 @@ static int ds_set_prop(struct emul_dev *dev, const char *name, double value)
 }
 
 const struct emul_opt_desc emul_ds1307_opts[] = {
-	{"offset", -OFFSET_MAX, OFFSET_MAX, 3, "-4000000000..4000000000 s, at most 3 decimals", false},
+	{"offset", -OFFSET_MAX, OFFSET_MAX, 3, "-4000000000..4000000000 s, at most 3 decimals",
+	 false},
 	{0},
 };
 

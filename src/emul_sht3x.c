@@ -99,7 +99,7 @@ static bool periodic_cmd(uint16_t cmd, uint64_t *period, uint64_t *dur)
 {
 	static const struct {
 		uint8_t msb;
-		uint8_t lsb[3]; /* high, medium, low repeatability */
+		uint8_t lsb[3];	     /* high, medium, low repeatability */
 		uint64_t period_ms2; /* period in ms * 2 */
 	} table[] = {
 		{0x20, {0x32, 0x24, 0x2f}, 4000}, {0x21, {0x30, 0x26, 0x2d}, 2000},

@@ -12,7 +12,7 @@
 #include "emul.h"
 
 static inline struct emul_dev *emul_test_create(enum emul_model model, uint8_t addr,
-						 const char *spec)
+						const char *spec)
 {
 	struct cfg_emul c = {.model = model, .addr = addr, .spec = spec};
 	char err[256] = "";

@@ -68,9 +68,14 @@ static void test_codes(void **state)
 static void test_mux(void **state)
 {
 	static const unsigned expect[8] = {
-		(uint16_t)(-100 * 16), (uint16_t)(-300 * 16), (uint16_t)(-200 * 16),
-		(uint16_t)(-100 * 16), 100u << 4,	      200u << 4,
-		300u << 4,	       400u << 4,
+		(uint16_t)(-100 * 16),
+		(uint16_t)(-300 * 16),
+		(uint16_t)(-200 * 16),
+		(uint16_t)(-100 * 16),
+		100u << 4,
+		200u << 4,
+		300u << 4,
+		400u << 4,
 	};
 	struct emul_dev *dev = create();
 
@@ -116,7 +121,8 @@ static void test_linux(void **state)
 
 		config(dev, 7u << 12 | pga << 9 | 4u << 5 | 3); /* continuous, as the driver runs */
 		raw = (int16_t)emul_test_reg16(dev, 0) >> 4;
-		assert_in_range((long)(raw * fs_mv[pga] / 2048 * 1000), 876500 - 3000, 876500 + 3000);
+		assert_in_range((long)(raw * fs_mv[pga] / 2048 * 1000), 876500 - 3000,
+				876500 + 3000);
 	}
 	emul_destroy(dev);
 }
@@ -151,9 +157,9 @@ static void test_properties(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_power_up), cmocka_unit_test(test_codes),
-		cmocka_unit_test(test_mux),	 cmocka_unit_test(test_modes),
-		cmocka_unit_test(test_linux),	 cmocka_unit_test(test_registers),
+		cmocka_unit_test(test_power_up),   cmocka_unit_test(test_codes),
+		cmocka_unit_test(test_mux),	   cmocka_unit_test(test_modes),
+		cmocka_unit_test(test_linux),	   cmocka_unit_test(test_registers),
 		cmocka_unit_test(test_properties),
 	};
 

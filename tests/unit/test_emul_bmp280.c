@@ -164,7 +164,8 @@ static void test_linux_readings(void **state)
 			if (t < temps[i] * 1000 - 20 || t > temps[i] * 1000 + 20)
 				fail_msg("%g C reads %d milli C", temps[i], t);
 			if (kpa < presses[j] / 10 - 0.01 || kpa > presses[j] / 10 + 0.01)
-				fail_msg("%g hPa at %g C reads %.5f kPa", presses[j], temps[i], kpa);
+				fail_msg("%g hPa at %g C reads %.5f kPa", presses[j], temps[i],
+					 kpa);
 		}
 	}
 	emul_destroy(dev);

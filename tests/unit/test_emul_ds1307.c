@@ -201,10 +201,14 @@ static void test_garbage_time(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_reads_host_time),	 cmocka_unit_test(test_guest_write_sets_offset),
-		cmocka_unit_test(test_offset_property),	 cmocka_unit_test(test_day_of_week),
-		cmocka_unit_test(test_12_hour),		 cmocka_unit_test(test_clock_halt),
-		cmocka_unit_test(test_ds1307_registers), cmocka_unit_test(test_ds3231_registers),
+		cmocka_unit_test(test_reads_host_time),
+		cmocka_unit_test(test_guest_write_sets_offset),
+		cmocka_unit_test(test_offset_property),
+		cmocka_unit_test(test_day_of_week),
+		cmocka_unit_test(test_12_hour),
+		cmocka_unit_test(test_clock_halt),
+		cmocka_unit_test(test_ds1307_registers),
+		cmocka_unit_test(test_ds3231_registers),
 		cmocka_unit_test(test_garbage_time),
 	};
 

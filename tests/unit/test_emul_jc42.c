@@ -51,8 +51,8 @@ static void test_temp_format(void **state)
 		double t;
 		unsigned code;
 	} table[] = {
-		{125, 0x07d0}, {25, 0x0190},	{0.0625, 0x0001}, {0, 0x0000},
-		{-0.0625, 0x1fff}, {-25, 0x1e70}, {-40, 0x1d80},	  {85.5, 0x0558},
+		{125, 0x07d0},	   {25, 0x0190},  {0.0625, 0x0001}, {0, 0x0000},
+		{-0.0625, 0x1fff}, {-25, 0x1e70}, {-40, 0x1d80},    {85.5, 0x0558},
 	};
 	struct emul_dev *dev = create();
 

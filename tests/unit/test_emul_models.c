@@ -69,8 +69,8 @@ static void test_start_properties(void **state)
 			double v;
 
 			if (i < 0)
-				fail_msg("%s: start property %s is not listed", config_model_name(c.model),
-					 o->name);
+				fail_msg("%s: start property %s is not listed",
+					 config_model_name(c.model), o->name);
 			assert_int_equal(emul_get_prop(dev, o->name, &v), 0);
 			if (o->read_only) {
 				assert_false(l.writable[i]);
@@ -79,7 +79,8 @@ static void test_start_properties(void **state)
 			}
 			assert_true(l.writable[i]);
 			assert_true(o->min < o->max && o->range && *o->range);
-			if (emul_set_prop(dev, o->name, o->min) || emul_set_prop(dev, o->name, o->max))
+			if (emul_set_prop(dev, o->name, o->min) ||
+			    emul_set_prop(dev, o->name, o->max))
 				fail_msg("%s: %s refuses its documented range %s",
 					 config_model_name(c.model), o->name, o->range);
 		}

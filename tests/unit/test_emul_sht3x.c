@@ -250,10 +250,14 @@ static void test_properties(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_crc),	   cmocka_unit_test(test_conversion),
-		cmocka_unit_test(test_linux_single_shot), cmocka_unit_test(test_overlong_read),
-		cmocka_unit_test(test_periodic),  cmocka_unit_test(test_status),
-		cmocka_unit_test(test_limits),	   cmocka_unit_test(test_nack),
+		cmocka_unit_test(test_crc),
+		cmocka_unit_test(test_conversion),
+		cmocka_unit_test(test_linux_single_shot),
+		cmocka_unit_test(test_overlong_read),
+		cmocka_unit_test(test_periodic),
+		cmocka_unit_test(test_status),
+		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_nack),
 		cmocka_unit_test(test_properties),
 	};
 

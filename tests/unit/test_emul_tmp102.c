@@ -32,8 +32,8 @@ static void test_normal_format(void **state)
 		double t;
 		unsigned code;
 	} table[] = {
-		{127.9375, 0x7ff}, {100, 0x640}, {80, 0x500},	 {75, 0x4b0}, {50, 0x320},
-		{25, 0x190},	   {0.25, 0x004}, {0, 0x000},	 {-0.25, 0xffc}, {-25, 0xe70},
+		{127.9375, 0x7ff}, {100, 0x640},    {80, 0x500},      {75, 0x4b0},    {50, 0x320},
+		{25, 0x190},	   {0.25, 0x004},   {0, 0x000},	      {-0.25, 0xffc}, {-25, 0xe70},
 		{-55, 0xc90},	   {0.0625, 0x001}, {-0.0625, 0xfff},
 	};
 	struct emul_dev *dev = create();
@@ -55,8 +55,8 @@ static void test_extended_format(void **state)
 		double t;
 		unsigned code;
 	} table[] = {
-		{150, 0x0960}, {128, 0x0800}, {127.9375, 0x07ff}, {100, 0x0640}, {25, 0x0190},
-		{0.0625, 0x0001}, {0, 0x0000}, {-0.0625, 0x1fff}, {-25, 0x1e70}, {-55, 0x1c90},
+		{150, 0x0960},	  {128, 0x0800}, {127.9375, 0x07ff}, {100, 0x0640}, {25, 0x0190},
+		{0.0625, 0x0001}, {0, 0x0000},	 {-0.0625, 0x1fff},  {-25, 0x1e70}, {-55, 0x1c90},
 	};
 	struct emul_dev *dev = create();
 
@@ -187,10 +187,10 @@ static void test_property(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_normal_format),	  cmocka_unit_test(test_extended_format),
-		cmocka_unit_test(test_power_up),	  cmocka_unit_test(test_linux_probe),
-		cmocka_unit_test(test_config_bits),	  cmocka_unit_test(test_shutdown_one_shot),
-		cmocka_unit_test(test_alert),		  cmocka_unit_test(test_bad_pointer),
+		cmocka_unit_test(test_normal_format), cmocka_unit_test(test_extended_format),
+		cmocka_unit_test(test_power_up),      cmocka_unit_test(test_linux_probe),
+		cmocka_unit_test(test_config_bits),   cmocka_unit_test(test_shutdown_one_shot),
+		cmocka_unit_test(test_alert),	      cmocka_unit_test(test_bad_pointer),
 		cmocka_unit_test(test_property),
 	};
 
