@@ -15,7 +15,7 @@ foreach(scenario smoke transfers drivers models rebind two_vms demo)
   set_tests_properties(e2e.${scenario} PROPERTIES LABELS e2e TIMEOUT 360
     FIXTURES_REQUIRED vi2c_e2e_guest)
 endforeach()
-set_tests_properties(e2e.two_vms PROPERTIES PROCESSORS 2)
+set_tests_properties(e2e.two_vms e2e.models PROPERTIES PROCESSORS 2)
 
 # Host passthrough (-l) against the real kernel: the host has no I2C, so a
 # static daemon runs inside the guest and passes through the guest's own

@@ -184,14 +184,15 @@ scenario_drivers() {
 }
 
 # The guest's own drivers on the sensor, ADC, GPIO and RTC models (issue 13):
-# one boot for all of them.
+# one boot for all of them but the DS3231, which shares the DS1307's address:
+# it is on the bus of a second guest booted at the same time.
 scenario_models() {
-	NVMS=1
+	NVMS=2
 	GUEST_TEST=models
-	DAEMON_ARGS=(-e tmp102@0x48,temp=-12.125 -e jc42@0x18,temp=36.75
+	DAEMON_ARGS=(--guest 0 -e tmp102@0x48,temp=-12.125 -e jc42@0x18,temp=36.75
 		-e sht3x@0x44,temp=23.4,humidity=56.7 -e ads1015@0x4a,ain0=1.234,ain3=0.5
 		-e bmp280@0x76,temp=21.37,pressure=1002.5 -e pca9555@0x20,inputs=0xa5a5
-		-e ds1307@0x68,offset=3600)
+		-e ds1307@0x68,offset=3600 --guest 1 -e ds3231@0x68,offset=-7200.5)
 	cat >>"$tmp/params" <<-EOF
 		EXPECT_MAP="0x18 0x20 0x44 0x48 0x4a 0x68 0x76"
 		TMP102_MC=-12125
@@ -204,6 +205,7 @@ scenario_models() {
 		BMP280_KPA=100.25
 		PCA_INPUTS=$((0xa5a5))
 		RTC_OFFSET=3600
+		RTC3231_OFFSET=-7200
 	EOF
 }
 
