@@ -454,6 +454,13 @@ def regressions():
     ]))
 
 
+def regressions_f5():
+    # F5: non-BCD digits in every DS3231 time register (year "165" + century):
+    # a year past 2262, beyond int64 nanoseconds.
+    time_write = struct.pack("<BBH", 12, 0, 8) + b"\x00" + b"\xff" * 7
+    regression("emul", "F5-ds3231-non-bcd-time", b"\x01" + b"\x00" + time_write)
+
+
 def regressions_f4():
     # F4: the used ring placed on the avail ring. Each completion the device writes
     # makes "new" requests available, so virtio_i2c_process never returns.
@@ -479,6 +486,7 @@ def main():
     config_seeds()
     smbus_seeds()
     emul_seeds()
+    regressions_f5()
     return 0
 
 
