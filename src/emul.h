@@ -24,9 +24,11 @@
 struct emul_dev;
 
 /*
- * Creates a device from a parsed -e spec. For EEPROMs with file=PATH the file
- * is opened (created filled with 0xFF if missing) and loaded; a file of the
- * wrong size, or one that cannot be created/read, is an error.
+ * Creates a device from a parsed -e spec: checks the address against the
+ * model's (emul_check_addr), then applies spec->opts in order with
+ * emul_set_prop (a refused value is an error). For EEPROMs with file=PATH the
+ * file is opened (created filled with 0xFF if missing) and loaded; a file of
+ * the wrong size, or one that cannot be created/read, is an error.
  * Returns the device (free with emul_destroy) or NULL with err filled
  * (one line naming the spec) and errno set.
  */
