@@ -69,7 +69,13 @@ rtc_check() { # MODEL OFFSET
 		esac
 	done)
 	check_near "$1: since_epoch = host time + offset" $((now + $2)) 2 "$(cat "$rtc/since_epoch")"
-	run hwclock -r -u -f "$dev"
+	# hwclock -r prints e.g. "Sun Nov 29 21:51:45 2026  0.000000 seconds"
+	if run hwclock -r -u -f "$dev"; then
+		check_near "$1: hwclock -r = host time + offset" $((now + $2)) 2 \
+			"$(date -u -D '%a %b %d %H:%M:%S %Y' -d "$(echo "$OUT" | cut -d' ' -f1-5)" +%s)"
+	else
+		fail "$1: hwclock -r failed"
+	fi
 	# hwclock -w: the driver writes the system time; the clock then runs from it.
 	check_ok "$1: hwclock -w -u -f $dev" hwclock -w -u -f "$dev"
 	sleep 1
