@@ -114,7 +114,10 @@ if bind ti-ads1015 ads1015 0x4a ads1015; then
 	for ch in 0 3; do
 		raw=$(read_attr "$(client_file 0x4a "iio:device*/in_voltage${ch}_raw")")
 		scale=$(read_attr "$(client_file 0x4a "iio:device*/in_voltage${ch}_scale")")
-		eval "mv=\$ADS_AIN${ch}_MV"
+		case $ch in
+		0) mv=$ADS_AIN0_MV ;;
+		*) mv=$ADS_AIN3_MV ;;
+		esac
 		check_near "ads1015: in_voltage${ch}_raw x scale (raw $raw, scale $scale)" "$mv" 3 \
 			"$(awk -v r="$raw" -v s="$scale" 'BEGIN { if (r != "" && s != "") printf("%.3f", r * s) }')"
 	done
