@@ -9,7 +9,10 @@
  *   0x2c06/0x2c0d/0x2c10  single shot, clock stretching (high/medium/low
  *                         repeatability): the result is there when read
  *   0x2400/0x240b/0x2416  single shot without stretching: a read before the
- *                         measurement ends (15/6/4 ms, datasheet maxima) is
+ *                         measurement ends (12.5/4.5/2.5 ms, the datasheet's
+ *                         typical durations: the guest's timer is not the
+ *                         host's clock, so the maxima the driver waits for
+ *                         would leave no margin) is
  *                         NACKed; so is a read with nothing to answer
  *   0x20xx..0x27xx, 0x2b32 periodic mode (0.5/1/2/4/10 mps, ART = 4 mps);
  *   0xe000 fetch: the latest measurement not fetched yet, else NACK;
@@ -75,12 +78,15 @@ uint8_t emul_sht3x_crc8(const uint8_t *data, size_t len)
 	return crc;
 }
 
-static const uint64_t ms = 1000000;
+static const uint64_t us = 1000;
+
+/* Typical measurement durations at high, medium and low repeatability. */
+static const uint64_t dur_ns[3] = {12500 * us, 4500 * us, 2500 * us};
 
 /* The duration of a measurement at a repeatability given by a command's LSB. */
 static uint64_t duration(uint8_t lsb, uint8_t high, uint8_t medium)
 {
-	return lsb == high ? 15 * ms : lsb == medium ? 6 * ms : 4 * ms;
+	return lsb == high ? dur_ns[0] : lsb == medium ? dur_ns[1] : dur_ns[2];
 }
 
 static void reset(struct sht3x *s)
@@ -108,8 +114,8 @@ static bool periodic_cmd(uint16_t cmd, uint64_t *period, uint64_t *dur)
 	};
 
 	if (cmd == 0x2b32) { /* ART: 4 mps */
-		*period = 250 * ms;
-		*dur = 15 * ms;
+		*period = 250000 * us;
+		*dur = dur_ns[0];
 		return true;
 	}
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
@@ -117,8 +123,8 @@ static bool periodic_cmd(uint16_t cmd, uint64_t *period, uint64_t *dur)
 			continue;
 		for (int r = 0; r < 3; r++) {
 			if ((cmd & 0xff) == table[i].lsb[r]) {
-				*period = table[i].period_ms2 * ms / 2;
-				*dur = r == 0 ? 15 * ms : r == 1 ? 6 * ms : 4 * ms;
+				*period = table[i].period_ms2 * 1000 * us / 2;
+				*dur = dur_ns[r];
 				return true;
 			}
 		}
