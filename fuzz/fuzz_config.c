@@ -26,6 +26,7 @@
 #include <sys/un.h>
 
 #include "config.h"
+#include "emul.h"
 #include "fuzz_util.h"
 
 #define MAX_TOKENS 48
@@ -42,6 +43,38 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (!devnull)
 		abort();
 	return 0;
+}
+
+/*
+ * An accepted -e names a model's writable properties with values in their
+ * start ranges, at an address the model allows, and the device it describes
+ * can be created (what the parser accepts, emul_create accepts: no exit 1 for
+ * a bad command line).
+ */
+static void check_emul_props(const struct cfg_emul *e)
+{
+	const struct emul_opt_desc *opts = emul_model_opts(e->model);
+	const char *valid;
+	char err[256];
+
+	FUZZ_CHECK(!emul_check_addr(e->model, e->addr, &valid));
+	FUZZ_CHECK(e->n_opts <= CFG_EMUL_MAX_OPTS);
+	for (size_t i = 0; i < e->n_opts; i++) {
+		const struct emul_opt_desc *d = opts;
+
+		while (d->name && d->name != e->opts[i].name)
+			d++;
+		FUZZ_CHECK(d->name && !d->read_only);
+		FUZZ_CHECK(e->opts[i].value >= d->min && e->opts[i].value <= d->max);
+		for (size_t j = 0; j < i; j++)
+			FUZZ_CHECK(e->opts[j].name != e->opts[i].name);
+	}
+	if (!e->file) {
+		struct emul_dev *dev = emul_create(e, err, sizeof(err));
+
+		FUZZ_CHECK(dev);
+		emul_destroy(dev);
+	}
 }
 
 /* Every guest-visible address is 7-bit and taken once. */
@@ -76,12 +109,13 @@ static void check_addresses(const struct vi2c_config *cfg)
 		FUZZ_CHECK(e->addr <= VI2C_MAX_ADDR && !used[e->addr]);
 		used[e->addr] = true;
 		FUZZ_CHECK(e->spec);
-		FUZZ_CHECK(e->model <= EMUL_REGMAP);
+		FUZZ_CHECK(e->model <= EMUL_DS3231);
 		FUZZ_CHECK(strcmp(config_model_name(e->model), "unknown"));
 		/* Only EEPROMs have a backing file. */
 		if (e->file)
 			FUZZ_CHECK(e->model == EMUL_24C02 || e->model == EMUL_24C32 ||
 				   e->model == EMUL_24C256 || e->model == EMUL_EE1004);
+		check_emul_props(e);
 	}
 }
 

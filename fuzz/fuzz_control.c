@@ -111,11 +111,11 @@ static void fuzz_lines(const char *text, size_t size)
 {
 	static const struct cfg_emul shared[] = {
 		{.model = EMUL_STUB, .addr = 0x10, .spec = "stub@0x10"},
-		{.model = EMUL_LM75, .addr = 0x48, .temp_mc = 25000, .spec = "lm75@0x48"},
+		{.model = EMUL_LM75, .addr = 0x48, .spec = "lm75@0x48"},
 		{.model = EMUL_24C02, .addr = 0x50, .spec = "24c02@0x50"},
 	};
 	static const struct cfg_emul own[] = {
-		{.model = EMUL_LM75, .addr = 0x48, .temp_mc = 25000, .spec = "lm75@0x48"},
+		{.model = EMUL_LM75, .addr = 0x48, .spec = "lm75@0x48"},
 	};
 	struct control_bus buses[2] = {
 		{.bus = make_bus(shared, 3), .label = "shared"},

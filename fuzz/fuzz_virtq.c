@@ -101,7 +101,7 @@ static struct i2c_bus *make_bus(void)
 {
 	static const struct cfg_emul specs[] = {
 		{.model = EMUL_STUB, .addr = 0x10, .spec = "stub@0x10"},
-		{.model = EMUL_LM75, .addr = 0x48, .temp_mc = 25000, .spec = "lm75@0x48"},
+		{.model = EMUL_LM75, .addr = 0x48, .spec = "lm75@0x48"}, /* 25 C */
 		{.model = EMUL_24C02, .addr = 0x50, .spec = "24c02@0x50"},
 		{.model = EMUL_24C32, .addr = 0x54, .spec = "24c32@0x54"},
 	};

@@ -276,6 +276,13 @@ def config_seeds():
     write("config", "emulate-all", cmd(0, 255, "-s", "/tmp/v", "-e", "24c02@0x50", "-e",
                                        "24c32@0x54,file=/var/lib/x.bin", "-e", "24c256@88",
                                        "-e", "lm75@0x48,temp=-12.5", "-e", "stub@0x10", "-v"))
+    write("config", "emulate-models", cmd(0, 255, "-s", "/tmp/v", "-e", "tmp102@0x48,temp=-12.125",
+                                          "-e", "jc42@0x18,temp=36.75", "-e",
+                                          "sht3x@0x44,temp=23.4,humidity=56.7", "-e",
+                                          "ads1015@0x4a,ain0=1.234,ain3=0x1", "-e",
+                                          "bmp280@0x76,temp=21.37,pressure=1002.5", "-e",
+                                          "pca9555@0x20,inputs=0xa5a5,outputs=1", "-e",
+                                          "ds3231@0x68,offset=-3600.5"))
     write("config", "guest-sections", cmd(0, 200, "-s", "/tmp/v", "-c", "4", "-e", "stub@0x10",
                                           "--guest", "1,3", "-e", "24c02@0x50", "-l", "1:0x48",
                                           "--guest=2", "-e", "lm75@0x48", "-l", "2:0x49"))
@@ -344,7 +351,9 @@ def emul_seeds():
         return bytes([len(msgs) - 1]) + b"".join(msgs)
 
     S, LM, E02, E32, E256, EMPTY = 0, 1, 2, 3, 4, 5
-    write("emul", "eeproms", b"".join([
+    TMP, JC, SHT, ADS, BMP, PCA, RTC, ANY = 6, 7, 8, 9, 10, 11, 12, 15
+    DS1307, DS3231 = b"\x00", b"\x01"  # the variant byte
+    write("emul", "eeproms", DS1307 + b"".join([
         group(m(E02, False, b"\x08" + bytes(range(12)))),           # page write wrapping at 8
         group(m(E02, False, b"\x08"), m(E02, True, length=16)),      # random read
         group(m(E32, False, b"\x0f\xfe" + b"abcdefgh")),              # 2-byte address, page wrap
@@ -352,15 +361,15 @@ def emul_seeds():
         group(m(E256, False, b"\x7f\xff"), m(E256, True, length=4)),
         group(m(E256, True, length=2)),                               # current-address read
     ]))
-    write("emul", "lm75", b"".join([
+    write("emul", "lm75", DS1307 + b"".join([
         group(m(LM, False, b"\x00"), m(LM, True, length=2)),          # temperature
         group(m(LM, False, b"\x01\x06")),                              # configuration
         group(m(LM, False, b"\x02\x4b\x00")),                          # T_hyst
         group(m(LM, False, b"\x03"), m(LM, True, length=2)),          # T_os
         group(m(LM, True, length=5)),
     ]))
-    SPA, SPD = 8, 9  # 0x36/0x37 (next byte's bit 0), ee1004@0x52
-    write("emul", "ee1004", b"".join([
+    SPA, SPD = 14, 13  # 0x36/0x37 (next byte's bit 0), ee1004@0x52
+    write("emul", "ee1004", DS1307 + b"".join([
         group(struct.pack("<BBBH", SPA, 1, 0, 1) + b"\x00"),          # select bank 1 (0x37)
         group(struct.pack("<BBBH", SPA, 0, 1, 1)),                     # RPA read: NACK in bank 1
         group(m(SPD, False, b"\xfe\x11\x22\x33")),                    # write wraps in its page
@@ -369,11 +378,48 @@ def emul_seeds():
         group(struct.pack("<BBBH", SPA, 0, 0, 1) + b"\x00"),          # bank 0 (0x36)
         group(struct.pack("<BBBH", SPA, 0, 1, 1)),                     # RPA read: ACK
     ]))
-    write("emul", "stub-and-empty", b"".join([
+    write("emul", "stub-and-empty", DS1307 + b"".join([
         group(m(S, False, b"\x05\x11\x22\x33")),
         group(m(S, False, b"\x05"), m(S, True, length=3)),
         group(m(S, False, b""), m(EMPTY, True, length=1), m(S, True, length=1)),
-        group(struct.pack("<BBBH", 6, 0x11, 0, 1) + b"\x20"),        # any address: empty
+        group(struct.pack("<BBBH", ANY, 0x11, 0, 1) + b"\x20"),      # any address: empty
+    ]))
+    write("emul", "tmp102-jc42", DS1307 + b"".join([
+        group(m(TMP, False, b"\x01"), m(TMP, True, length=2)),        # config 0x60a0
+        group(m(TMP, False, b"\x01\x62\xb0")),                          # EM, as Linux does
+        group(m(TMP, False, b"\x00"), m(TMP, True, length=2)),
+        group(m(TMP, False, b"\x01\x61\xb0"), m(TMP, False, b"\x01\xe1\xb0")),  # SD, one-shot
+        group(m(JC, False, b"\x07"), m(JC, True, length=2)),          # device ID
+        group(m(JC, False, b"\x01\x00\xc0"), m(JC, False, b"\x02\x01\xe0")),  # locks, upper
+        group(m(JC, False, b"\x05"), m(JC, True, length=2)),
+    ]))
+    write("emul", "sht3x", DS1307 + b"".join([
+        group(m(SHT, False, b"\x30\x41")),                              # clear status
+        group(m(SHT, False, b"\xf3\x2d"), m(SHT, True, length=3)),     # status
+        group(m(SHT, False, b"\x24\x00")),                              # single shot, no stretching
+        group(m(SHT, True, length=6)),
+        group(m(SHT, False, b"\x2c\x06"), m(SHT, True, length=6)),     # clock stretching
+        group(m(SHT, False, b"\x61\x1d\xbe\xef\x92")),                  # limit with CRC
+        group(m(SHT, False, b"\x27\x37")),                              # periodic 10 mps
+        group(m(SHT, False, b"\xe0\x00"), m(SHT, True, length=6)),     # fetch
+        group(m(SHT, False, b"\x30\x93")),                              # break
+    ]))
+    write("emul", "ads1015-bmp280", DS1307 + b"".join([
+        group(m(ADS, False, b"\x01\xc3\x83")),                          # single shot AIN0, 4.096 V
+        group(m(ADS, False, b"\x00"), m(ADS, True, length=2)),
+        group(m(ADS, False, b"\x01\x04\x83"), m(ADS, False, b"\x00"), m(ADS, True, length=4)),
+        group(m(BMP, False, b"\xd0"), m(BMP, True, length=1)),        # chip id
+        group(m(BMP, False, b"\x88"), m(BMP, True, length=24)),       # calibration
+        group(m(BMP, False, b"\xf4\x57\xf5\x08")),                      # normal, filter
+        group(m(BMP, False, b"\xf7"), m(BMP, True, length=6)),        # data
+        group(m(BMP, False, b"\xf4\x25"), m(BMP, False, b"\xe0\xb6")),  # forced, reset
+    ]))
+    write("emul", "pca9555-rtc", DS3231 + b"".join([
+        group(m(PCA, False, b"\x06\x00\xff"), m(PCA, False, b"\x02\x0f\xf0")),
+        group(m(PCA, False, b"\x00"), m(PCA, True, length=4)),
+        group(m(RTC, False, b"\x00"), m(RTC, True, length=19)),       # every register, wraps
+        group(m(RTC, False, b"\x00\x59\x59\x23\x03\x31\x12\x30")),    # set the time
+        group(m(RTC, False, b"\x0f\x00"), m(RTC, False, b"\x0e"), m(RTC, True, length=2)),
     ]))
 
 
@@ -421,6 +467,13 @@ def regressions():
         vu_msg(SET_VRING_NUM, state(8)),
         vu_msg(SET_VRING_ADDR, struct.pack("<IIQQQQ", 0, 0, UVA, UVA + 0x200, UVA + 0x100, 0)),
     ]))
+
+
+def regressions_f5():
+    # F5: non-BCD digits in every DS3231 time register (year "165" + century):
+    # a year past 2262, beyond int64 nanoseconds.
+    time_write = struct.pack("<BBH", 12, 0, 8) + b"\x00" + b"\xff" * 7
+    regression("emul", "F5-ds3231-non-bcd-time", b"\x01" + b"\x00" + time_write)
 
 
 def regressions_f4():
@@ -473,6 +526,7 @@ def main():
     smbus_seeds()
     emul_seeds()
     control_seeds()
+    regressions_f5()
     return 0
 
 

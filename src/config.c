@@ -18,6 +18,7 @@
 #include <sys/un.h>
 
 #include "config.h"
+#include "emul.h"
 
 #ifndef VI2C_VERSION
 #error "VI2C_VERSION must be defined by the build system"
@@ -25,14 +26,27 @@
 
 #define ADAPTER_NAME_MAX 255  /* far above the kernel's 48, but bounded */
 #define EMUL_FILE_MAX	 4096 /* PATH_MAX */
-#define TEMP_MIN_MC	 (-55000)
-#define TEMP_MAX_MC	 125000
 
+/* One model a line, so that adding one is a one-line change. */
+// clang-format off
 static const char *const model_names[] = {
-	[EMUL_24C02] = "24c02", [EMUL_24C32] = "24c32", [EMUL_24C256] = "24c256",
-	[EMUL_LM75] = "lm75",	[EMUL_STUB] = "stub",	  [EMUL_EE1004] = "ee1004",
+	[EMUL_24C02] = "24c02",
+	[EMUL_24C32] = "24c32",
+	[EMUL_24C256] = "24c256",
+	[EMUL_LM75] = "lm75",
+	[EMUL_STUB] = "stub",
+	[EMUL_EE1004] = "ee1004",
 	[EMUL_REGMAP] = "regmap",
+	[EMUL_TMP102] = "tmp102",
+	[EMUL_JC42] = "jc42",
+	[EMUL_SHT3X] = "sht3x",
+	[EMUL_ADS1015] = "ads1015",
+	[EMUL_BMP280] = "bmp280",
+	[EMUL_PCA9555] = "pca9555",
+	[EMUL_DS1307] = "ds1307",
+	[EMUL_DS3231] = "ds3231",
 };
+// clang-format on
 
 const char *config_model_name(enum emul_model model)
 {
@@ -121,33 +135,40 @@ static const char *addr_problem(int ret)
 	return ret == -ERANGE ? "must be 0x00..0x7f" : "expected decimal or 0x-prefixed hex";
 }
 
-/* -55..125 degC, optional sign, up to three fractional digits, to millidegrees. */
-static int parse_temp_mc(const char *s, int32_t *out)
+/*
+ * A property value: optional sign, decimal digits, up to `decimals`
+ * fractional digits after a '.'; with decimals == 0 also 0x hex. No
+ * exponents or spaces. The value is exact up to 2^53.
+ */
+static int parse_prop_value(const char *s, unsigned decimals, double *out)
 {
 	const char *dot;
-	unsigned long ip, frac = 0;
+	unsigned long ip, frac = 0, scale = 1;
 	size_t frac_len = 0;
 	bool neg = false;
-	long mc;
 
 	if (*s == '-' || *s == '+')
 		neg = *s++ == '-';
+	if (!decimals && (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))) {
+		if (parse_digits(s + 2, strlen(s + 2), 16, 1UL << 32, &ip))
+			return -EINVAL;
+		*out = neg && ip ? -(double)ip : (double)ip;
+		return 0;
+	}
 	dot = strchr(s, '.');
-	if (parse_digits(s, dot ? (size_t)(dot - s) : strlen(s), 10, 1000, &ip))
+	if (parse_digits(s, dot ? (size_t)(dot - s) : strlen(s), 10, 1UL << 32, &ip))
 		return -EINVAL;
 	if (dot) {
 		frac_len = strlen(dot + 1);
-		if (frac_len < 1 || frac_len > 3 || parse_digits(dot + 1, frac_len, 10, 999, &frac))
+		if (frac_len < 1 || frac_len > decimals ||
+		    parse_digits(dot + 1, frac_len, 10, 999999999, &frac))
 			return -EINVAL;
-		for (size_t i = frac_len; i < 3; i++)
-			frac *= 10;
+		for (size_t i = 0; i < frac_len; i++)
+			scale *= 10;
 	}
-	mc = (long)(ip * 1000 + frac);
-	if (neg)
-		mc = -mc;
-	if (mc < TEMP_MIN_MC || mc > TEMP_MAX_MC)
-		return -ERANGE;
-	*out = (int32_t)mc;
+	*out = (double)ip + (double)frac / (double)scale;
+	if (neg && *out != 0)
+		*out = -*out;
 	return 0;
 }
 
@@ -490,13 +511,30 @@ static int parse_model(const char *name, enum emul_model *model)
 	return -EINVAL;
 }
 
-/* One key=value of -e into *e; `seen` tracks keys already given. */
-static int parse_emul_option(struct cfg_emul *e, char *item, unsigned *seen, const char *spec,
+/* The start property `name` of any model, NULL if no model has it. */
+static const struct emul_opt_desc *find_opt(const struct emul_opt_desc *opts, const char *name)
+{
+	for (; opts->name; opts++)
+		if (!strcmp(opts->name, name))
+			return opts;
+	return NULL;
+}
+
+static bool any_model_has_opt(const char *name)
+{
+	for (size_t i = 0; i < sizeof(model_names) / sizeof(model_names[0]); i++)
+		if (find_opt(emul_model_opts((enum emul_model)i), name))
+			return true;
+	return false;
+}
+
+/* One key=value of -e into *e; `seen_file` tracks file= (properties are checked in e->opts). */
+static int parse_emul_option(struct cfg_emul *e, char *item, bool *seen_file, const char *spec,
 			     char *err, size_t errlen)
 {
-	enum { KEY_FILE = 1, KEY_TEMP = 2, KEY_MAP = 4 } key;
-	char *eq = strchr(item, '='), *value;
-	bool valid;
+	const struct emul_opt_desc *desc = NULL;
+	char *eq = strchr(item, '='), *value, **dst;
+	bool valid, dup = false;
 
 	if (!*item) {
 		set_err(err, errlen, "empty option (stray comma) in --emulate '%s'", spec);
@@ -509,14 +547,16 @@ static int parse_emul_option(struct cfg_emul *e, char *item, unsigned *seen, con
 	*eq = '\0';
 	value = eq + 1;
 	if (!strcmp(item, "file")) {
-		key = KEY_FILE;
 		valid = model_is_eeprom(e->model);
-	} else if (!strcmp(item, "temp")) {
-		key = KEY_TEMP;
-		valid = e->model == EMUL_LM75;
+		dup = *seen_file;
 	} else if (!strcmp(item, "map")) {
-		key = KEY_MAP;
 		valid = e->model == EMUL_REGMAP;
+		dup = e->map != NULL;
+	} else if (any_model_has_opt(item)) {
+		desc = find_opt(emul_model_opts(e->model), item);
+		valid = desc != NULL;
+		for (size_t i = 0; valid && i < e->n_opts; i++)
+			dup |= e->opts[i].name == desc->name;
 	} else {
 		set_err(err, errlen, "unknown key '%s' in --emulate '%s'", item, spec);
 		return -EINVAL;
@@ -526,34 +566,41 @@ static int parse_emul_option(struct cfg_emul *e, char *item, unsigned *seen, con
 			config_model_name(e->model), spec);
 		return -EINVAL;
 	}
-	if (*seen & key) {
+	if (desc && desc->read_only) {
+		set_err(err, errlen, "key '%s' is read-only for model %s in --emulate '%s'", item,
+			config_model_name(e->model), spec);
+		return -EINVAL;
+	}
+	if (dup) {
 		set_err(err, errlen, "duplicate key '%s' in --emulate '%s'", item, spec);
 		return -EINVAL;
 	}
-	*seen |= key;
 	if (!*value) {
 		set_err(err, errlen, "empty value for key '%s' in --emulate '%s'", item, spec);
 		return -EINVAL;
 	}
-	if (key == KEY_TEMP) {
-		if (parse_temp_mc(value, &e->temp_mc)) {
-			set_err(err, errlen,
-				"invalid temp '%s' in --emulate '%s': must be -55..125 degC, "
-				"at most 3 decimals",
-				value, spec);
+	if (desc) {
+		double v;
+
+		if (e->n_opts >= CFG_EMUL_MAX_OPTS || parse_prop_value(value, desc->decimals, &v) ||
+		    !(v >= desc->min && v <= desc->max)) {
+			set_err(err, errlen, "invalid %s '%s' in --emulate '%s': must be %s", item,
+				value, spec, desc->range);
 			return -EINVAL;
 		}
+		e->opts[e->n_opts].name = desc->name;
+		e->opts[e->n_opts++].value = v;
 		return 0;
 	}
 	if (strlen(value) >= EMUL_FILE_MAX) {
 		set_err(err, errlen, "file name too long in --emulate '%.64s...'", spec);
 		return -EINVAL;
 	}
-	if (key == KEY_MAP)
-		e->map = strdup(value);
-	else
-		e->file = strdup(value);
-	if (key == KEY_MAP ? !e->map : !e->file) {
+	dst = strcmp(item, "map") ? &e->file : &e->map;
+	if (dst == &e->file)
+		*seen_file = true;
+	*dst = strdup(value);
+	if (!*dst) {
 		set_err(err, errlen, "out of memory parsing --emulate");
 		return -ENOMEM;
 	}
@@ -564,7 +611,8 @@ int config_parse_emulate(struct vi2c_config *cfg, const char *spec, char *err, s
 {
 	struct cfg_emul e = {.spec = spec}, *slot;
 	char *buf, *opts, *at, *item, *next;
-	unsigned seen = 0;
+	const char *valid_addrs;
+	bool seen_file = false;
 	int ret;
 
 	if (!cfg || !spec) {
@@ -598,13 +646,18 @@ int config_parse_emulate(struct vi2c_config *cfg, const char *spec, char *err, s
 		ret = -EINVAL;
 		goto err_free;
 	}
-	if (e.model == EMUL_LM75)
-		e.temp_mc = 25000;
+	if (emul_check_addr(e.model, e.addr, &valid_addrs)) {
+		set_err(err, errlen,
+			"address '%s' is not valid for model %s in --emulate '%s': must be %s",
+			at + 1, config_model_name(e.model), spec, valid_addrs);
+		ret = -EINVAL;
+		goto err_free;
+	}
 	for (item = opts; item; item = next) {
 		next = strchr(item, ',');
 		if (next)
 			*next++ = '\0';
-		ret = parse_emul_option(&e, item, &seen, spec, err, errlen);
+		ret = parse_emul_option(&e, item, &seen_file, spec, err, errlen);
 		if (ret)
 			goto err_free;
 	}
@@ -710,9 +763,14 @@ static void print_usage(FILE *out, const char *argv0)
 		"                           24c02|24c32|24c256 [file=PATH], lm75 [temp=DEGC], "
 		"stub,\n"
 		"                           ee1004 [file=PATH] (DDR4 SPD, at 0x50-0x57),\n"
-		"                           regmap map=FILE (JSON register map)\n"
-		"                           (PATH cannot contain ','; DEGC -55..125, at most\n"
-		"                           3 decimals)\n"
+		"                           regmap map=FILE (JSON register map),\n"
+		"                           tmp102|jc42 [temp=DEGC], sht3x [temp=DEGC,"
+		"humidity=%%RH],\n"
+		"                           ads1015 [ain0..ain3=VOLTS], bmp280 [temp=DEGC,"
+		"pressure=HPA],\n"
+		"                           pca9555 [inputs=MASK], ds1307|ds3231 "
+		"[offset=SECONDS]\n"
+		"                           (PATH cannot contain ',')\n"
 		"      --guest=LIST         the -l/-e options that follow (up to the next "
 		"--guest)\n"
 		"                           form a bus of their own for the sockets in LIST\n"

@@ -51,15 +51,33 @@ enum emul_model {
 	EMUL_STUB,
 	EMUL_EE1004, /* DDR4 SPD EEPROM (JEDEC EE1004) */
 	EMUL_REGMAP, /* register map from a JSON file (map=FILE), emul_regmap.c */
+	EMUL_TMP102,
+	EMUL_JC42,
+	EMUL_SHT3X,
+	EMUL_ADS1015,
+	EMUL_BMP280,
+	EMUL_PCA9555,
+	EMUL_DS1307,
+	EMUL_DS3231,
+};
+
+#define CFG_EMUL_MAX_OPTS 8 /* a model's start properties, each given at most once */
+
+/* One NAME=VALUE of -e other than file=/map=: a model property, applied with emul_set_prop. */
+struct cfg_emul_opt {
+	const char *name; /* static: the model's property table entry (emul_model_opts) */
+	double value;	  /* in the property's unit */
 };
 
 /* One -e MODEL@ADDR[,key=value...]. */
 struct cfg_emul {
 	enum emul_model model;
 	uint8_t addr;
-	char *file;	 /* owned; EEPROMs (ee1004 too) only: file=PATH, NULL if absent */
-	int32_t temp_mc; /* lm75 only: temp=<degC>, in millidegrees C; default 25000 */
-	char *map;	 /* owned; regmap only (required): map=FILE, the JSON register map */
+	char *file; /* owned; EEPROMs (ee1004 too) only: file=PATH, NULL if absent */
+	char *map;  /* owned; regmap only (required): map=FILE, the JSON register map */
+	/* Properties in command-line order (emul_create applies them); unset = reset value. */
+	struct cfg_emul_opt opts[CFG_EMUL_MAX_OPTS];
+	size_t n_opts;
 	/*
 	 * The whole -e argument, for error messages. Borrowed: from argv in
 	 * config_parse, from the caller of config_parse_emulate otherwise, who
@@ -165,8 +183,11 @@ int config_parse_device_list(struct vi2c_config *cfg, const char *list, char *er
 
 /*
  * Parses one -e value (appended to cfg; spec is borrowed, see cfg_emul),
- * checking its address against everything already in cfg. Returns 0, or
- * -EINVAL (-ENOMEM) with err filled and cfg unchanged.
+ * checking its address against the model's valid addresses and everything
+ * already in cfg, and each NAME=VALUE against the model's start properties
+ * (emul_model_opts: name, syntax, range). Also the parser of a run-time `add`.
+ * Returns 0, or -EINVAL (-ENOMEM) with err filled (one line naming the token)
+ * and cfg unchanged.
  */
 int config_parse_emulate(struct vi2c_config *cfg, const char *spec, char *err, size_t errlen);
 

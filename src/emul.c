@@ -10,6 +10,26 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+
+static uint64_t clock_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int64_t clock_real_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+uint64_t (*emul_clock_mono_ns)(void) = clock_mono_ns;
+int64_t (*emul_clock_real_ns)(void) = clock_real_ns;
 
 void emul_dev_init(struct emul_dev *dev, const struct emul_ops *ops, const struct cfg_emul *spec)
 {
@@ -39,8 +59,114 @@ out:
 	errno = saved_errno;
 }
 
+static const struct emul_opt_desc no_opts[] = {{0}};
+
+const struct emul_opt_desc *emul_model_opts(enum emul_model model)
+{
+	switch (model) {
+	case EMUL_LM75:
+		return emul_lm75_opts;
+	case EMUL_TMP102:
+		return emul_tmp102_opts;
+	case EMUL_JC42:
+		return emul_jc42_opts;
+	case EMUL_SHT3X:
+		return emul_sht3x_opts;
+	case EMUL_ADS1015:
+		return emul_ads1015_opts;
+	case EMUL_BMP280:
+		return emul_bmp280_opts;
+	case EMUL_PCA9555:
+		return emul_pca9555_opts;
+	case EMUL_DS1307:
+	case EMUL_DS3231:
+		return emul_ds1307_opts;
+	default:
+		return no_opts;
+	}
+}
+
+/* The addresses the chip's address pins can select (datasheets). */
+int emul_check_addr(enum emul_model model, uint8_t addr, const char **valid)
+{
+	uint8_t lo = 0, hi = VI2C_MAX_ADDR;
+
+	switch (model) {
+	case EMUL_TMP102:
+	case EMUL_ADS1015:
+		lo = 0x48, hi = 0x4b, *valid = "0x48..0x4b";
+		break;
+	case EMUL_JC42:
+		lo = 0x18, hi = 0x1f, *valid = "0x18..0x1f";
+		break;
+	case EMUL_SHT3X:
+		lo = 0x44, hi = 0x45, *valid = "0x44 or 0x45";
+		break;
+	case EMUL_BMP280:
+		lo = 0x76, hi = 0x77, *valid = "0x76 or 0x77";
+		break;
+	case EMUL_PCA9555:
+		lo = 0x20, hi = 0x27, *valid = "0x20..0x27";
+		break;
+	case EMUL_DS1307:
+	case EMUL_DS3231:
+		lo = 0x68, hi = 0x68, *valid = "0x68";
+		break;
+	case EMUL_EE1004:
+		lo = 0x50, hi = 0x57, *valid = "0x50..0x57";
+		break;
+	default:
+		*valid = "0x00..0x7f";
+		break;
+	}
+	return addr >= lo && addr <= hi ? 0 : -EINVAL;
+}
+
+static struct emul_dev *model_create(const struct cfg_emul *spec, char *err, size_t errlen)
+{
+	switch (spec->model) {
+	case EMUL_24C02:
+	case EMUL_24C32:
+	case EMUL_24C256:
+	case EMUL_EE1004:
+		return emul_eeprom_create(spec, err, errlen);
+	case EMUL_REGMAP:
+		if (!spec->map) {
+			emul_set_err(err, errlen, spec, "regmap needs map=FILE");
+			errno = EINVAL;
+			return NULL;
+		}
+		return emul_regmap_create(spec, err, errlen);
+	case EMUL_LM75:
+		return emul_lm75_create(spec, err, errlen);
+	case EMUL_STUB:
+		return emul_stub_create(spec, err, errlen);
+	case EMUL_TMP102:
+		return emul_tmp102_create(spec, err, errlen);
+	case EMUL_JC42:
+		return emul_jc42_create(spec, err, errlen);
+	case EMUL_SHT3X:
+		return emul_sht3x_create(spec, err, errlen);
+	case EMUL_ADS1015:
+		return emul_ads1015_create(spec, err, errlen);
+	case EMUL_BMP280:
+		return emul_bmp280_create(spec, err, errlen);
+	case EMUL_PCA9555:
+		return emul_pca9555_create(spec, err, errlen);
+	case EMUL_DS1307:
+	case EMUL_DS3231:
+		return emul_ds1307_create(spec, err, errlen);
+	}
+	emul_set_err(err, errlen, spec, "unknown device model %d", (int)spec->model);
+	errno = EINVAL;
+	return NULL;
+}
+
 struct emul_dev *emul_create(const struct cfg_emul *spec, char *err, size_t errlen)
 {
+	struct emul_dev *dev;
+	const char *valid;
+
 	if (!spec) {
 		errno = EINVAL;
 		return NULL;
@@ -51,36 +177,39 @@ struct emul_dev *emul_create(const struct cfg_emul *spec, char *err, size_t errl
 		errno = EINVAL;
 		return NULL;
 	}
-
-	switch (spec->model) {
-	case EMUL_24C02:
-	case EMUL_24C32:
-	case EMUL_24C256:
-	case EMUL_EE1004:
-		return emul_eeprom_create(spec, err, errlen);
-	case EMUL_REGMAP:
-		if (!spec->map || spec->file) {
-			emul_set_err(err, errlen, spec, "regmap needs map=FILE (and no file=)");
-			errno = EINVAL;
-			return NULL;
-		}
-		return emul_regmap_create(spec, err, errlen);
-	case EMUL_LM75:
-	case EMUL_STUB:
-		/* Only EEPROMs have a backing store; the parser enforces it too. */
-		if (spec->file) {
-			emul_set_err(err, errlen, spec, "file= is only supported by EEPROMs");
-			errno = EINVAL;
-			return NULL;
-		}
-		if (spec->model == EMUL_LM75)
-			return emul_lm75_create(spec, err, errlen);
-		return emul_stub_create(spec, err, errlen);
+	if (emul_check_addr(spec->model, spec->addr, &valid)) {
+		emul_set_err(err, errlen, spec, "address 0x%02x is not valid for %s (%s)",
+			     spec->addr, config_model_name(spec->model), valid);
+		errno = EINVAL;
+		return NULL;
 	}
+	/* Only EEPROMs have a backing store; the parser enforces it too. */
+	if (spec->file && spec->model != EMUL_24C02 && spec->model != EMUL_24C32 &&
+	    spec->model != EMUL_24C256 && spec->model != EMUL_EE1004) {
+		emul_set_err(err, errlen, spec, "file= is only supported by EEPROMs");
+		errno = EINVAL;
+		return NULL;
+	}
+	if (spec->n_opts > CFG_EMUL_MAX_OPTS) {
+		emul_set_err(err, errlen, spec, "too many properties");
+		errno = EINVAL;
+		return NULL;
+	}
+	dev = model_create(spec, err, errlen);
+	if (!dev)
+		return NULL;
+	for (size_t i = 0; i < spec->n_opts; i++) {
+		int ret = emul_set_prop(dev, spec->opts[i].name, spec->opts[i].value);
 
-	emul_set_err(err, errlen, spec, "unknown device model %d", (int)spec->model);
-	errno = EINVAL;
-	return NULL;
+		if (ret) {
+			emul_set_err(err, errlen, spec, "cannot set %s=%g: %s", spec->opts[i].name,
+				     spec->opts[i].value, strerror(-ret));
+			emul_destroy(dev);
+			errno = -ret == ENOMEM ? ENOMEM : EINVAL;
+			return NULL;
+		}
+	}
+	return dev;
 }
 
 void emul_destroy(struct emul_dev *dev)

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Emulated I2C devices (AT24 EEPROMs, the EE1004 DDR4 SPD EEPROM, LM75, an
- * i2c-stub-like register file).
+ * Emulated I2C devices: AT24 EEPROMs, the EE1004 DDR4 SPD EEPROM, an
+ * i2c-stub-like register file, a register map from a JSON file, and sensors,
+ * ADC, GPIO expander and RTCs that real Linux drivers accept (one
+ * src/emul_<model>.c each).
  *
  * A device sees the bus the way a real chip does: each message of a combined
  * transfer begins with a (repeated) START addressed to it, and the transfer
@@ -24,8 +26,10 @@
 struct emul_dev;
 
 /*
- * Creates a device from a parsed -e spec. For EEPROMs with file=PATH the file
- * is opened (created filled with 0xFF if missing, see emul_file.h) and
+ * Creates a device from a parsed -e spec: checks the address against the
+ * model's (emul_check_addr), then applies spec->opts in order with
+ * emul_set_prop (a refused value is an error). For EEPROMs with file=PATH the
+ * file is opened (created filled with 0xFF if missing, see emul_file.h) and
  * loaded; a file of the wrong size, or one that cannot be created/read, is
  * an error.
  * Returns the device (free with emul_destroy) or NULL with err filled
@@ -106,6 +110,28 @@ int emul_get_prop(struct emul_dev *dev, const char *name, double *value);
  * represent; nothing changes).
  */
 int emul_set_prop(struct emul_dev *dev, const char *name, double value);
+
+/*
+ * A property a model accepts at start (-e MODEL@ADDR,NAME=VALUE), or a
+ * read-only one. Every value in [min, max] of a writable one is one
+ * emul_set_prop accepts (unit tests check it).
+ */
+struct emul_opt_desc {
+	const char *name;  /* NULL ends a table */
+	double min, max;   /* accepted at start */
+	unsigned decimals; /* most fractional digits; 0: an integer, decimal or 0x hex */
+	const char *range; /* for messages: "-55..125 degC, at most 3 decimals" */
+	bool read_only;	   /* listed so the parser can say so; never set at start */
+};
+
+/* The model's start properties, a table ended by a NULL name; never NULL. Static. */
+const struct emul_opt_desc *emul_model_opts(enum emul_model model);
+
+/*
+ * 0 if the model can sit at addr (its address pins allow it), else -EINVAL
+ * with *valid set to the addresses it can have ("0x48..0x4b"; static).
+ */
+int emul_check_addr(enum emul_model model, uint8_t addr, const char **valid);
 
 /* The device's 7-bit bus address and model. */
 uint8_t emul_addr(const struct emul_dev *dev);

@@ -7,6 +7,7 @@
 #define VI2C_EMUL_INTERNAL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "emul.h"
 
@@ -57,6 +58,47 @@ void emul_set_err(char *err, size_t errlen, const struct cfg_emul *spec, const c
 struct emul_dev *emul_eeprom_create(const struct cfg_emul *spec, char *err, size_t errlen);
 struct emul_dev *emul_lm75_create(const struct cfg_emul *spec, char *err, size_t errlen);
 struct emul_dev *emul_stub_create(const struct cfg_emul *spec, char *err, size_t errlen);
+struct emul_dev *emul_tmp102_create(const struct cfg_emul *spec, char *err, size_t errlen);
+struct emul_dev *emul_jc42_create(const struct cfg_emul *spec, char *err, size_t errlen);
+struct emul_dev *emul_sht3x_create(const struct cfg_emul *spec, char *err, size_t errlen);
+struct emul_dev *emul_ads1015_create(const struct cfg_emul *spec, char *err, size_t errlen);
+struct emul_dev *emul_bmp280_create(const struct cfg_emul *spec, char *err, size_t errlen);
+struct emul_dev *emul_pca9555_create(const struct cfg_emul *spec, char *err, size_t errlen);
+struct emul_dev *emul_ds1307_create(const struct cfg_emul *spec, char *err, size_t errlen);
+
+/* floor() for values well inside int64_t, without libm. */
+static inline int64_t emul_floor(double v)
+{
+	int64_t i = (int64_t)v;
+
+	return (double)i > v ? i - 1 : i;
+}
+
+/* Rounds half away from zero, for values well inside int64_t. */
+static inline int64_t emul_round(double v)
+{
+	return v < 0 ? -emul_floor(-v + 0.5) : emul_floor(v + 0.5);
+}
+
+/* SHT3x CRC-8 (polynomial 0x31, init 0xff) over len bytes. */
+uint8_t emul_sht3x_crc8(const uint8_t *data, size_t len);
+
+/* Per-model start properties (see emul_model_opts). */
+extern const struct emul_opt_desc emul_lm75_opts[];
+extern const struct emul_opt_desc emul_tmp102_opts[];
+extern const struct emul_opt_desc emul_jc42_opts[];
+extern const struct emul_opt_desc emul_sht3x_opts[];
+extern const struct emul_opt_desc emul_ads1015_opts[];
+extern const struct emul_opt_desc emul_bmp280_opts[];
+extern const struct emul_opt_desc emul_pca9555_opts[];
+extern const struct emul_opt_desc emul_ds1307_opts[];
+
+/*
+ * Clocks the models read (sht3x measurement time, RTC time): CLOCK_MONOTONIC
+ * and CLOCK_REALTIME in ns. Unit tests replace them to step time.
+ */
+extern uint64_t (*emul_clock_mono_ns)(void);
+extern int64_t (*emul_clock_real_ns)(void);
 struct emul_dev *emul_regmap_create(const struct cfg_emul *spec, char *err, size_t errlen);
 
 #endif

@@ -163,6 +163,11 @@ static int lm75_set_prop(struct emul_dev *dev, const char *name, double value)
 	return 0;
 }
 
+const struct emul_opt_desc emul_lm75_opts[] = {
+	{"temp", -55.0, 125.0, 3, "-55..125 degC, at most 3 decimals", false},
+	{0},
+};
+
 static void lm75_destroy(struct emul_dev *dev)
 {
 	free(to_lm75(dev));
@@ -189,7 +194,7 @@ struct emul_dev *emul_lm75_create(const struct cfg_emul *spec, char *err, size_t
 	emul_dev_init(&lm->dev, &lm75_ops, spec);
 	lm->pointer = LM75_REG_TEMP;
 	lm->conf = 0;
-	lm->temp = lm75_temp_to_reg(spec->temp_mc);
+	lm->temp = lm75_temp_to_reg(25000);
 	lm->thyst = lm75_temp_to_reg(75000);
 	lm->tos = lm75_temp_to_reg(80000);
 	return &lm->dev;

@@ -5,7 +5,8 @@
 # prints the directory that holds them:
 #   vmlinuz         Debian's current generic amd64 kernel
 #   base.cpio.gz    busybox-static + the guest modules we load, including the
-#                   i2c-virtio driver built out of tree (Debian does not ship it)
+#                   drivers built out of tree because Debian does not ship them:
+#                   i2c-virtio, rtc-ds1307 and gpio-pca953x
 #   abi             the kernel ABI, e.g. 6.1.0-56-amd64
 #
 # Everything is cached outside the git tree, keyed by kernel ABI:
@@ -20,7 +21,7 @@ set -euo pipefail
 
 # Bump when the layout or the module list of the cached pieces changes (the
 # cache is shared between trees: give each module list a name of its own).
-FORMAT=guest-v1-ee1004
+FORMAT=guest-v3
 cache_root=${VI2C_E2E_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/vhost-user-i2c}
 
 say() { printf 'build-guest: %s\n' "$*" >&2; }
@@ -97,8 +98,8 @@ dpkg-deb -x "$(deb "linux-image-$abi")" "$work/image"
 cp "$work/image/boot/vmlinuz-$abi" "$work/vmlinuz"
 depmod -b "$work/image" "$abi"
 
-# --- i2c-virtio, built out of tree against the headers. ---
-say "unpacking headers and the i2c-virtio source"
+# --- Drivers Debian does not build, built out of tree against the headers. ---
+say "unpacking headers and the out-of-tree driver sources"
 for pkg in "linux-headers-$abi" "${headers_deps[@]}"; do
 	dpkg-deb -x "$(deb "$pkg")" "$work/hdr"
 done
@@ -116,22 +117,29 @@ find "$work/hdr" -type l | while read -r link; do
 	esac
 done
 
-mod_src=$work/i2c-virtio
+mod_src=$work/extra
 mkdir -p "$mod_src"
+extra_srcs=(drivers/i2c/busses/i2c-virtio.c drivers/rtc/rtc-ds1307.c drivers/gpio/gpio-pca953x.c)
 dpkg-deb --fsys-tarfile "$(deb "linux-source-$series")" |
 	tar -xO --wildcards "./usr/src/linux-source-$series.tar.*" |
-	tar -xJO "linux-source-$series/drivers/i2c/busses/i2c-virtio.c" >"$mod_src/i2c-virtio.c"
-[ -s "$mod_src/i2c-virtio.c" ] || die "i2c-virtio.c not found in linux-source-$series"
-echo 'obj-m := i2c-virtio.o' >"$mod_src/Kbuild"
+	tar -xJ -C "$mod_src" --transform="s#.*/##" \
+		"${extra_srcs[@]/#/linux-source-$series/}"
+kos=()
+for src in "${extra_srcs[@]}"; do
+	name=$(basename "$src" .c)
+	[ -s "$mod_src/$name.c" ] || die "$src not found in linux-source-$series"
+	kos+=("$name.o")
+done
+echo "obj-m := ${kos[*]}" >"$mod_src/Kbuild"
 extra=()
 case $series in
 6.1 | 5.*) ;;
 *) extra+=(CONFIG_DEBUG_INFO_BTF_MODULES=) ;; # newer kernels: no pahole here
 esac
-say "building i2c-virtio.ko"
-timeout 600 make -s -C "$hdr" M="$mod_src" "${extra[@]}" modules >"$work/module-build.log" 2>&1 || {
+say "building ${kos[*]/%.o/.ko}"
+timeout 900 make -s -C "$hdr" M="$mod_src" "${extra[@]}" modules >"$work/module-build.log" 2>&1 || {
 	cat "$work/module-build.log" >&2
-	die "building i2c-virtio.ko failed"
+	die "building the out-of-tree modules failed"
 }
 
 # --- Root filesystem: busybox + the module closure we need. ---
@@ -146,7 +154,9 @@ cp "$work/bb/bin/busybox" "$root/bin/busybox"
 	[ -e "$root/$applet" ] || ln -s /bin/busybox "$root/$applet"
 done
 
-mods="virtio_pci i2c-dev i2c-stub at24 lm75 ee1004"
+# The guest drivers of the emulated models (issues 10, 13) come from Debian,
+# except the out-of-tree ones above.
+mods="virtio_pci i2c-dev i2c-stub at24 lm75 ee1004 tmp102 sht3x jc42 ti-ads1015 bmp280-i2c"
 moddir=lib/modules/$abi
 mkdir -p "$root/$moddir/extra"
 for mod in $mods; do
@@ -158,7 +168,7 @@ done | sort -u | while read -r ko; do
 	cp "$ko" "$root/$rel"
 done
 cp "$work/image/$moddir"/modules.{order,builtin,builtin.modinfo} "$root/$moddir/"
-cp "$mod_src/i2c-virtio.ko" "$root/$moddir/extra/"
+cp "$mod_src"/*.ko "$root/$moddir/extra/"
 depmod -b "$root" "$abi"
 echo "$abi" >"$work/abi"
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) | gzip -9 >"$work/base.cpio.gz"

@@ -10,8 +10,8 @@
 # on failure. Leaves no process, socket or temporary file behind.
 #
 # Usage: run.sh [--daemon PATH] [--guest-daemon PATH] [--guest-drive PATH] [--show] SCENARIO
-#   SCENARIO  smoke | transfers | drivers | ee1004 | rebind | two_vms | demo |
-#             passthrough_smbus | passthrough_rdwr | control
+#   SCENARIO  smoke | transfers | drivers | ee1004 | models | rebind | two_vms |
+#             demo | passthrough_smbus | passthrough_rdwr | control
 #   --daemon        the vhost-user-i2c binary (default: $VI2C_DAEMON)
 #   --guest-daemon  static vhost-user-i2c for inside the guest, passthrough_*
 #                   scenarios only (default: $VI2C_GUEST_DAEMON)
@@ -211,6 +211,32 @@ scenario_ee1004() {
 		cmp "$tmp/data/spd50" "$tmp/spd50.bin" || fail "ee1004 0x50: the host file changed"
 		cmp "$tmp/data/spd53" "$tmp/spd53.bin" || fail "ee1004 0x53: the host file changed"
 	}
+}
+
+# The guest's own drivers on the sensor, ADC, GPIO and RTC models (issue 13):
+# one boot for all of them but the DS3231, which shares the DS1307's address:
+# it is on the bus of a second guest booted at the same time.
+scenario_models() {
+	NVMS=2
+	GUEST_TEST=models
+	DAEMON_ARGS=(--guest 0 -e tmp102@0x48,temp=-12.125 -e jc42@0x18,temp=36.75
+		-e sht3x@0x44,temp=23.4,humidity=56.7 -e ads1015@0x4a,ain0=1.234,ain3=0.5
+		-e bmp280@0x76,temp=21.37,pressure=1002.5 -e pca9555@0x20,inputs=0xa5a5
+		-e ds1307@0x68,offset=3600 --guest 1 -e ds3231@0x68,offset=-7200.5)
+	cat >>"$tmp/params" <<-EOF
+		EXPECT_MAP="0x18 0x20 0x44 0x48 0x4a 0x68 0x76"
+		TMP102_MC=-12125
+		JC42_MC=36750
+		SHT3X_MC=23400
+		SHT3X_MRH=56700
+		ADS_AIN0_MV=1234
+		ADS_AIN3_MV=500
+		BMP280_MC=21370
+		BMP280_KPA=100.25
+		PCA_INPUTS=$((0xa5a5))
+		RTC_OFFSET=3600
+		RTC3231_OFFSET=-7200
+	EOF
 }
 
 # The guest driver unbound/rebound and removed/reloaded.

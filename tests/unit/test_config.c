@@ -102,8 +102,8 @@ static char *render(const struct vi2c_config *cfg)
 		fprintf(f, "; %s@0x%02x", config_model_name(e->model), e->addr);
 		if (e->file)
 			fprintf(f, " file=%s", e->file);
-		if (e->model == EMUL_LM75 || e->temp_mc)
-			fprintf(f, " temp=%d", (int)e->temp_mc);
+		for (size_t j = 0; j < e->n_opts; j++)
+			fprintf(f, " %s=%.10g", e->opts[j].name, e->opts[j].value);
 	}
 	fclose(f);
 	return buf;
@@ -172,28 +172,44 @@ static const struct good_case good_cases[] = {
 	 ARGV("-s", "/tmp/s", "-e", "24c02@0x50", "-e", "24c32@0x51,file=/tmp/e.bin", "--emulate",
 	      "24c256@82,file=a=b@c:d", "-e", "lm75@0x48", "-e", "stub@0x1c"),
 	 "s=/tmp/s c=1 v=0; 24c02@0x50; 24c32@0x51 file=/tmp/e.bin; 24c256@0x52 file=a=b@c:d; "
-	 "lm75@0x48 temp=25000; stub@0x1c"},
+	 "lm75@0x48; stub@0x1c"},
 	{"ee1004 with and without file",
 	 ARGV("-s", "/tmp/s", "-e", "ee1004@0x50", "-e", "EE1004@0x57,file=/tmp/spd.bin"),
 	 "s=/tmp/s c=1 v=0; ee1004@0x50; ee1004@0x57 file=/tmp/spd.bin"},
 	{"model case-insensitive", ARGV("-s", "/tmp/s", "-e", "24C02@0x50", "-e", "LM75@0x48"),
-	 "s=/tmp/s c=1 v=0; 24c02@0x50; lm75@0x48 temp=25000"},
+	 "s=/tmp/s c=1 v=0; 24c02@0x50; lm75@0x48"},
 	{"temps",
 	 ARGV("-s", "/tmp/s", "-e", "lm75@0x48,temp=-12.5", "-e", "lm75@0x49,temp=30.25", "-e",
 	      "lm75@0x4a,temp=-55", "-e", "lm75@0x4b,temp=125", "-e", "lm75@0x4c,temp=+0.001", "-e",
 	      "lm75@0x4d,temp=-0", "-e", "lm75@0x4e,temp=125.000", "-e", "lm75@0x4f,temp=-54.999"),
-	 "s=/tmp/s c=1 v=0; lm75@0x48 temp=-12500; lm75@0x49 temp=30250; lm75@0x4a temp=-55000; "
-	 "lm75@0x4b temp=125000; lm75@0x4c temp=1; lm75@0x4d temp=0; lm75@0x4e temp=125000; "
-	 "lm75@0x4f temp=-54999"},
+	 "s=/tmp/s c=1 v=0; lm75@0x48 temp=-12.5; lm75@0x49 temp=30.25; lm75@0x4a temp=-55; "
+	 "lm75@0x4b temp=125; lm75@0x4c temp=0.001; lm75@0x4d temp=0; lm75@0x4e temp=125; "
+	 "lm75@0x4f temp=-54.999"},
 	{"temp with leading zeros",
 	 ARGV("-s", "/tmp/s", "-e", "lm75@0x48,temp=000000000000000000025.5"),
-	 "s=/tmp/s c=1 v=0; lm75@0x48 temp=25500"},
+	 "s=/tmp/s c=1 v=0; lm75@0x48 temp=25.5"},
 	{"-l and -e together",
 	 ARGV("-s", "/tmp/s", "-e", "24c02@0x50", "-l", "1:0x51@0x52/ro", "-e",
 	      "lm75@0x51,temp=40"),
-	 "s=/tmp/s c=1 v=0; i2c-1: 0x51@0x52/ro; 24c02@0x50; lm75@0x51 temp=40000"},
+	 "s=/tmp/s c=1 v=0; i2c-1: 0x51@0x52/ro; 24c02@0x50; lm75@0x51 temp=40"},
 	{"socket path at the limit", ARGV("-s", PATH106, "-c", "10", "-e", "stub@1"),
 	 "s=" PATH106 " c=10 v=0; stub@0x01"},
+	{"every model with its properties",
+	 ARGV("-s", "/s", "-e", "tmp102@0x49,temp=-10.0625", "-e", "jc42@0x18,temp=45.5", "-e",
+	      "sht3x@0x44,humidity=40.5,temp=21", "-e", "ads1015@0x4b,ain3=1.2345,ain0=0",
+	      "-e", "bmp280@0x77,temp=-3.25,pressure=987.6543", "-e", "pca9555@0x27,inputs=0xA5a5",
+	      "-e", "ds1307@0x68,offset=-3600.5"),
+	 "s=/s c=1 v=0; tmp102@0x49 temp=-10.0625; jc42@0x18 temp=45.5; sht3x@0x44 humidity=40.5 "
+	 "temp=21; ads1015@0x4b ain3=1.2345 ain0=0; bmp280@0x77 temp=-3.25 pressure=987.6543; "
+	 "pca9555@0x27 inputs=42405; ds1307@0x68 offset=-3600.5"},
+	{"model names in any case, properties at their limits",
+	 ARGV("-s", "/s", "-e", "TMP102@0x48,temp=150", "-e", "Sht3x@0x45,temp=-45,humidity=100",
+	      "-e", "ads1015@0x4a,ain1=5.5", "-e", "bmp280@0x76,pressure=300"),
+	 "s=/s c=1 v=0; tmp102@0x48 temp=150; sht3x@0x45 temp=-45 humidity=100; ads1015@0x4a "
+	 "ain1=5.5; bmp280@0x76 pressure=300"},
+	{"ds3231, properties left at reset", ARGV("-s", "/s", "-e", "ds3231@0x68,offset=86400", "-e",
+					       "pca9555@0x20", "-e", "bmp280@0x77"),
+	 "s=/s c=1 v=0; ds3231@0x68 offset=86400; pca9555@0x20; bmp280@0x77"},
 };
 
 static const struct bad_case bad_cases[] = {
@@ -414,6 +430,62 @@ static const struct bad_case bad_cases[] = {
 	 TEMP_ERR("99999999999999999999")},
 	{"temp negative overflow", ARGV("-s", "/s", "-e", "lm75@0x48,temp=-4294967.296"),
 	 TEMP_ERR("-4294967.296")},
+	/* the new models: addresses their pins allow, their own properties, ranges */
+	{"tmp102 address", ARGV("-s", "/s", "-e", "tmp102@0x4c"),
+	 "address '0x4c' is not valid for model tmp102 in --emulate 'tmp102@0x4c': must be "
+	 "0x48..0x4b"},
+	{"jc42 address", ARGV("-s", "/s", "-e", "jc42@0x20"),
+	 "address '0x20' is not valid for model jc42 in --emulate 'jc42@0x20': must be 0x18..0x1f"},
+	{"sht3x address", ARGV("-s", "/s", "-e", "sht3x@0x46"),
+	 "address '0x46' is not valid for model sht3x in --emulate 'sht3x@0x46': must be 0x44 or "
+	 "0x45"},
+	{"ads1015 address", ARGV("-s", "/s", "-e", "ads1015@71"),
+	 "address '71' is not valid for model ads1015 in --emulate 'ads1015@71': must be "
+	 "0x48..0x4b"},
+	{"bmp280 address", ARGV("-s", "/s", "-e", "bmp280@0x75"),
+	 "address '0x75' is not valid for model bmp280 in --emulate 'bmp280@0x75': must be 0x76 or "
+	 "0x77"},
+	{"pca9555 address", ARGV("-s", "/s", "-e", "pca9555@0x28"),
+	 "address '0x28' is not valid for model pca9555 in --emulate 'pca9555@0x28': must be "
+	 "0x20..0x27"},
+	{"ds1307 address", ARGV("-s", "/s", "-e", "ds1307@0x69"),
+	 "address '0x69' is not valid for model ds1307 in --emulate 'ds1307@0x69': must be 0x68"},
+	{"ds3231 address", ARGV("-s", "/s", "-e", "ds3231@0x6f"),
+	 "address '0x6f' is not valid for model ds3231 in --emulate 'ds3231@0x6f': must be 0x68"},
+	{"humidity on tmp102", ARGV("-s", "/s", "-e", "tmp102@0x48,humidity=5"),
+	 "key 'humidity' is not valid for model tmp102 in --emulate 'tmp102@0x48,humidity=5'"},
+	{"read-only outputs", ARGV("-s", "/s", "-e", "pca9555@0x20,outputs=1"),
+	 "key 'outputs' is read-only for model pca9555 in --emulate 'pca9555@0x20,outputs=1'"},
+	{"read-only config", ARGV("-s", "/s", "-e", "pca9555@0x20,config=1"),
+	 "key 'config' is read-only for model pca9555 in --emulate 'pca9555@0x20,config=1'"},
+	{"unknown key on a new model", ARGV("-s", "/s", "-e", "sht3x@0x44,pressure2=5"),
+	 "unknown key 'pressure2' in --emulate 'sht3x@0x44,pressure2=5'"},
+	{"tmp102 above 150", ARGV("-s", "/s", "-e", "tmp102@0x48,temp=150.0001"),
+	 "invalid temp '150.0001' in --emulate 'tmp102@0x48,temp=150.0001': must be -55..150 "
+	 "degC, at most 4 decimals"},
+	{"humidity above 100", ARGV("-s", "/s", "-e", "sht3x@0x44,humidity=100.001"),
+	 "invalid humidity '100.001' in --emulate 'sht3x@0x44,humidity=100.001': must be 0..100 "
+	 "%RH, at most 3 decimals"},
+	{"negative voltage", ARGV("-s", "/s", "-e", "ads1015@0x48,ain2=-0.1"),
+	 "invalid ain2 '-0.1' in --emulate 'ads1015@0x48,ain2=-0.1': must be 0..5.5 V, at most 4 "
+	 "decimals"},
+	{"pressure too low", ARGV("-s", "/s", "-e", "bmp280@0x76,pressure=299.9999"),
+	 "invalid pressure '299.9999' in --emulate 'bmp280@0x76,pressure=299.9999': must be "
+	 "300..1100 hPa, at most 4 decimals"},
+	{"inputs not an integer", ARGV("-s", "/s", "-e", "pca9555@0x20,inputs=1.5"),
+	 "invalid inputs '1.5' in --emulate 'pca9555@0x20,inputs=1.5': must be 0..65535 "
+	 "(0x0000..0xffff)"},
+	{"inputs above 16 bits", ARGV("-s", "/s", "-e", "pca9555@0x20,inputs=0x10000"),
+	 "invalid inputs '0x10000' in --emulate 'pca9555@0x20,inputs=0x10000': must be 0..65535 "
+	 "(0x0000..0xffff)"},
+	{"hex for a decimal property", ARGV("-s", "/s", "-e", "tmp102@0x48,temp=0x10"),
+	 "invalid temp '0x10' in --emulate 'tmp102@0x48,temp=0x10': must be -55..150 degC, at "
+	 "most 4 decimals"},
+	{"offset too large", ARGV("-s", "/s", "-e", "ds1307@0x68,offset=4000000000.001"),
+	 "invalid offset '4000000000.001' in --emulate 'ds1307@0x68,offset=4000000000.001': must "
+	 "be -4000000000..4000000000 s, at most 3 decimals"},
+	{"property twice", ARGV("-s", "/s", "-e", "bmp280@0x76,temp=1,pressure=1000,temp=2"),
+	 "duplicate key 'temp' in --emulate 'bmp280@0x76,temp=1,pressure=1000,temp=2'"},
 	/* a later error discards what was parsed before it */
 	{"error after good options",
 	 ARGV("-s", "/s", "-c", "4", "-l", "1:5", "-e", "lm75@0x48", "-e", "lm75@0x49,temp=200"),
@@ -585,7 +657,7 @@ static void test_repeated_parse(void **state)
 		assert_int_equal(config_parse(&cfg, args.argc, args.argv, stdout, err, sizeof(err)),
 				 CFG_OK);
 		got = render(&cfg);
-		assert_string_equal(got, "s=/tmp/c c=1 v=0; lm75@0x48 temp=-1000");
+		assert_string_equal(got, "s=/tmp/c c=1 v=0; lm75@0x48 temp=-1");
 		free(got);
 		config_free(&cfg);
 		argv_copy_free(&args);
@@ -640,7 +712,7 @@ static void test_append_rollback(void **state)
 	assert_int_equal(config_parse_device_list(&cfg, "1:0x50", err, sizeof(err)), 0);
 	assert_int_equal(config_parse_emulate(&cfg, "lm75@0x48,temp=30", err, sizeof(err)), 0);
 	before = render(&cfg);
-	assert_string_equal(before, "s=(null) c=0 v=0; i2c-1: 0x50@0x50; lm75@0x48 temp=30000");
+	assert_string_equal(before, "s=(null) c=0 v=0; i2c-1: 0x50@0x50; lm75@0x48 temp=30");
 
 	assert_int_equal(
 		config_parse_device_list(&cfg, "2:0x51,foo:0x52:0x53,3:0x50", err, sizeof(err)),
@@ -662,7 +734,7 @@ static void test_append_rollback(void **state)
 	free(after);
 	after = render(&cfg);
 	assert_string_equal(after, "s=(null) c=0 v=0; i2c-1: 0x50@0x50; i2c-2: 0x51@0x51; "
-				   "lm75@0x48 temp=30000; 24c02@0x52 file=x");
+				   "lm75@0x48 temp=30; 24c02@0x52 file=x");
 	free(after);
 	free(before);
 	config_free(&cfg);

@@ -176,7 +176,6 @@ static struct emul_dev *create_dev(const struct geometry *g, const char *file, c
 		.model = g->model,
 		.addr = 0x50,
 		.file = (char *)file,
-		.temp_mc = 25000,
 	};
 	char err[512] = "";
 	struct emul_dev *dev;

@@ -18,7 +18,8 @@ static struct emul_dev *create_lm75(int32_t temp_mc)
 	struct cfg_emul spec = {
 		.model = EMUL_LM75,
 		.addr = 0x48,
-		.temp_mc = temp_mc,
+		.opts = {{"temp", temp_mc / 1000.0}},
+		.n_opts = 1,
 		.spec = "lm75@0x48",
 	};
 	char err[256] = "";
@@ -123,9 +124,9 @@ static void test_temp_rounding(void **state)
 	check_temp(-501, 0xff, 0x00);
 	check_temp(-54900, 0xc9, 0x00);
 	check_temp(-55100, 0xc8, 0x80);
-	/* Beyond the 9-bit range: saturated. */
-	check_temp(200000, 0x7f, 0x80);
-	check_temp(-200000, 0x80, 0x00);
+	/* The ends of the 9-bit range (set_prop refuses values beyond it). */
+	check_temp(127999, 0x7f, 0x80);
+	check_temp(-128000, 0x80, 0x00);
 }
 
 /* T_os / T_hyst: 2 bytes MSB first, low 7 bits of the LSB stored as 0. */
@@ -258,7 +259,6 @@ static void test_file_rejected(void **state)
 		.model = EMUL_LM75,
 		.addr = 0x48,
 		.file = (char *)"/tmp/x",
-		.temp_mc = 25000,
 		.spec = "lm75@0x48,file=/tmp/x",
 	};
 	char err[256] = "";
