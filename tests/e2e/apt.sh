@@ -37,8 +37,13 @@ apt_setup() {
 			[ -z "$(find "$apt_dir/lists" -maxdepth 1 -name '*_Packages*' -mmin -1440)" ]; then
 			mv "$list" "$apt_dir/sources.list"
 			say "updating the package lists of $apt_dir ($*, $arch)"
-			timeout 600 apt-get "${apt_opts[@]}" -q update </dev/null >&2 ||
-				die "apt-get update failed for $apt_dir"
+			# Lists a day old still name what the cache holds: an archive
+			# that cannot be reached then only costs freshness.
+			if ! timeout 600 apt-get "${apt_opts[@]}" -q update </dev/null >&2; then
+				[ -n "$(find "$apt_dir/lists" -maxdepth 1 -name '*_Packages*')" ] ||
+					die "apt-get update failed for $apt_dir"
+				say "warning: apt-get update failed for $apt_dir; using the old lists"
+			fi
 		else
 			rm -f "$list"
 		fi
