@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154 # cache_root is the caller's
 # SPDX-License-Identifier: MIT
 #
 # A private apt configuration for fetching (never installing) Debian packages
@@ -61,6 +62,7 @@ apt_opts_for() { # ARCH
 # SUITE-updates, the one that serves SUITE).
 apt_host_uri() { # SUITE
 	local want=$1 base=${1%-backports}
+	# shellcheck disable=SC2016 # apt's own $(...) fields
 	apt-get indextargets --format '$(REPO_URI) $(RELEASE)' 2>/dev/null |
 		awk -v want="$want" -v base="$base" '
 			$2 == want { print $1; found = 1; exit }

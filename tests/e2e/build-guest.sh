@@ -81,6 +81,7 @@ done
 # shellcheck source=tests/e2e/apt.sh
 . "$here/apt.sh"
 host_suites() {
+	# shellcheck disable=SC2016 # apt's own $(...) field
 	apt-get indextargets --format '$(RELEASE)' 2>/dev/null | sort -u
 }
 kernel_apt=host

@@ -364,8 +364,8 @@ qemu_version=$(timeout 30 "$qemu" "${qemu_opts[@]}" --version </dev/null | head 
 }
 # Older caches have no version file: read it from the cached package.
 kernel_version=$(cat "$guest_dir/version" 2>/dev/null ||
-	dpkg-deb -f "$(ls "$guest_dir"/../debs/linux-image-"$(cat "$guest_dir/abi")"_*.deb | head -n1)" \
-		Version 2>/dev/null || echo "package version unknown")
+	dpkg-deb -f "$(find "$guest_dir/../debs" -name "linux-image-$(cat "$guest_dir/abi")_*.deb" |
+		head -n1)" Version 2>/dev/null || echo "package version unknown")
 say "QEMU: $qemu ($qemu_version)"
 say "guest kernel: $(cat "$guest_dir/abi") ($kernel_version), $arch, vhost-user-i2c over $transport"
 
@@ -465,11 +465,11 @@ arm64)
 	;;
 esac
 case $transport in
-pci) vdev=vhost-user-i2c-pci ;;
+pci) vdev="vhost-user-i2c-pci" ;;
 # QEMU's virtio-mmio transport is legacy (virtio 0.9) unless told otherwise;
 # the daemon only serves VIRTIO_F_VERSION_1 drivers.
 mmio)
-	vdev=vhost-user-i2c-device
+	vdev="vhost-user-i2c-device"
 	qemu_opts+=(-global virtio-mmio.force-legacy=false)
 	;;
 esac
