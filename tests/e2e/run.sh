@@ -25,8 +25,9 @@
 #                   fetches them into the cache and sets the VI2C_E2E_*
 #                   variables below)
 #   --arch arm64    an aarch64 guest: qemu-system-aarch64 -M virt, Debian's
-#                   arm64 kernel (build-guest.sh --arch arm64); scenarios
-#                   transfers, drivers, rebind, two_vms, demo
+#                   arm64 kernel (build-guest.sh --arch arm64); every
+#                   scenario but smoke and passthrough_* (CI runs transfers
+#                   and drivers)
 #   --transport     pci (default): vhost-user-i2c-pci; mmio (arm64 only):
 #                   vhost-user-i2c-device on the virt machine's virtio-mmio
 #   --show          print the guest's session even on success (demo)
