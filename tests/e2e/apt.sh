@@ -23,7 +23,7 @@ apt_setup() {
 	apt_dir=$cache_root/apt/$name
 	mkdir -p "$apt_dir"/lists/partial "$apt_dir"/cache/archives/partial
 	{
-		flock -w 600 9 || die "timed out waiting for $apt_dir/.lock"
+		flock -w 600 7 || die "timed out waiting for $apt_dir/.lock"
 		# The archive URL of each suite as the host's apt knows it (the
 		# host's codename suites; -backports and -updates share the main
 		# archive's URL, -security has its own).
@@ -48,7 +48,7 @@ apt_setup() {
 		else
 			rm -f "$list"
 		fi
-	} 9>"$apt_dir/.lock"
+	} 7>"$apt_dir/.lock"
 }
 
 # The options that select the private configuration (after apt_setup).
@@ -78,6 +78,7 @@ apt_private() {
 	apt_setup "$@"
 }
 
-# apt-cache / apt-get on the private configuration, reading under a shared lock.
+# apt-cache / apt-get (at most 15 min) on the private configuration, reading
+# its lists under a shared lock.
 papt_cache() { flock -s -w 600 "$apt_dir/.lock" apt-cache "${apt_opts[@]}" "$@"; }
-papt_get() { flock -s -w 600 "$apt_dir/.lock" apt-get "${apt_opts[@]}" "$@"; }
+papt_get() { flock -s -w 600 "$apt_dir/.lock" timeout 900 apt-get "${apt_opts[@]}" "$@"; }

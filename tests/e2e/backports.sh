@@ -63,8 +63,8 @@ if [ ! -f "$final/complete" ]; then
 			mkdir "$work/debs" "$work/$QEMU_FORMAT"
 			for pkg in "${qemu_pkgs[@]}"; do
 				# The suite's version exactly: the host may have another one.
-				(cd "$work/debs" && timeout 900 apt-get "${apt_opts[@]}" download -q \
-					"$pkg=$(candidate "$pkg")" </dev/null >&2) ||
+				(cd "$work/debs" && papt_get download -q "$pkg=$(candidate "$pkg")" \
+					</dev/null >&2) ||
 					die "apt-get download $pkg failed"
 			done
 			for d in "$work"/debs/*.deb; do

@@ -142,7 +142,7 @@ if [ -f "$final/complete" ]; then # built by someone else while we waited
 	exit 0
 fi
 
-say "building the guest pieces for kernel $abi in $final (downloads ~215 MB once)"
+say "building the guest pieces for kernel $abi in $final (downloads ~250 MB once)"
 work=$(mktemp -d "$abi_dir/.build.XXXXXX")
 stage=$abi_dir/.stage.$$
 trap 'rm -rf "$work" "$stage"' EXIT
@@ -186,7 +186,7 @@ download() { # APT ARCH PKG[=VERSION]
 			die "apt-get download $pkg failed"
 		}
 	else
-		(cd "$dl" && timeout 900 apt-get "${apt_opts[@]}" download -q "$pkg" </dev/null >&2) || {
+		(cd "$dl" && papt_get download -q "$pkg" </dev/null >&2) || {
 			rm -rf "$dl"
 			die "apt-get download $pkg failed ($apt_dir)"
 		}
