@@ -86,8 +86,8 @@ finish() {
 	[ "$FAILS" -eq 0 ] && [ "$CHECKS" -gt 0 ]
 }
 
-# Arm guests also get virtio-mmio (the transports of QEMU's virt machine);
-# built in or absent on x86, where modprobe would fail.
+# Arm guests also load virtio-mmio (the transports of QEMU's virt machine);
+# the x86 initramfs does not carry it.
 load_modules() {
 	if [ "$(uname -m)" = aarch64 ]; then
 		modprobe virtio_mmio || return 1

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define SYS_EXIT 0x18
+#define SYS_EXIT		     0x18
 #define ADP_STOPPED_APPLICATION_EXIT 0x20026
 
 int main(int argc, char **argv)
