@@ -5,6 +5,7 @@ set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config libcmocka-dev libseccomp-dev libjansson-dev clang libclang-rt-14-dev
       qemu-system-x86 kmod cpio xz-utils libelf1 libssl3 bc
+      qemu-system-arm gcc-aarch64-linux-gnu libc6-dev-arm64-cross
       i2c-tools systemd dpkg-dev debhelper fakeroot python3
       libjansson-dev)
 

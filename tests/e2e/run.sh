@@ -2,14 +2,17 @@
 # SPDX-License-Identifier: MIT
 #
 # Runs one end-to-end scenario: starts the daemon with the scenario's emulated
-# devices, boots real Linux guests (QEMU 7.2, TCG) with vhost-user-i2c-pci on
+# devices, boots real Linux guests (QEMU, TCG) with a vhost-user-i2c device on
 # its sockets, runs the scenario's script in each guest and checks the
-# verdict (QEMU's isa-debug-exit status AND the console marker), then stops the
-# daemon (it must exit 0 and remove its sockets) and makes the host-side
-# checks (e.g. EEPROM files). Prints the guest console and the daemon log tail
-# on failure. Leaves no process, socket or temporary file behind.
+# verdict (QEMU's exit status AND the console marker), then stops the daemon
+# (it must exit 0 and remove its sockets) and makes the host-side checks
+# (e.g. EEPROM files). Logs the QEMU and guest kernel versions it used. Prints
+# the guest console and the daemon log tail on failure. Leaves no process,
+# socket or temporary file behind.
 #
-# Usage: run.sh [--daemon PATH] [--guest-daemon PATH] [--guest-drive PATH] [--show] SCENARIO
+# Usage: run.sh [--daemon PATH] [--guest-daemon PATH] [--guest-drive PATH]
+#               [--backports] [--arch amd64|arm64] [--transport pci|mmio]
+#               [--show] SCENARIO
 #   SCENARIO  smoke | transfers | drivers | ee1004 | models | rebind | two_vms |
 #             demo | passthrough_smbus | passthrough_rdwr | control
 #   --daemon        the vhost-user-i2c binary (default: $VI2C_DAEMON)
@@ -17,9 +20,29 @@
 #                   scenarios only (default: $VI2C_GUEST_DAEMON)
 #   --guest-drive   static vi2c-drive for inside the guest, passthrough_*
 #                   scenarios only (default: $VI2C_GUEST_DRIVE)
+#   --backports     QEMU and guest kernel from Debian's bookworm-backports
+#                   (QEMU 10.0 x Linux 6.12 today; tests/e2e/backports.sh
+#                   fetches them into the cache and sets the VI2C_E2E_*
+#                   variables below)
+#   --arch arm64    an aarch64 guest: qemu-system-aarch64 -M virt, Debian's
+#                   arm64 kernel (build-guest.sh --arch arm64); every
+#                   scenario but smoke and passthrough_* (CI runs transfers
+#                   and drivers)
+#   --transport     pci (default): vhost-user-i2c-pci; mmio (arm64 only):
+#                   vhost-user-i2c-device on the virt machine's virtio-mmio
 #   --show          print the guest's session even on success (demo)
-# Environment: VI2C_E2E_BOOT_TIMEOUT (s, default 240), VI2C_E2E_KEEP=1 keeps
-# the temporary directory, VI2C_E2E_CACHE overrides the cache directory.
+# Environment:
+#   VI2C_E2E_QEMU             QEMU binary (default qemu-system-x86_64, or
+#                             qemu-system-aarch64 for --arch arm64)
+#   VI2C_E2E_QEMU_DATA        colon-separated firmware/data dirs, each passed
+#                             as -L (default: none, QEMU's own)
+#   VI2C_E2E_QEMU_MODULE_DIR  QEMU's module dir (exported as QEMU_MODULE_DIR;
+#                             default: unset, QEMU's own)
+#   VI2C_E2E_GUEST_DIR        prebuilt guest pieces (default: build-guest.sh's)
+#   VI2C_E2E_KERNEL_ABI       guest kernel ABI for build-guest.sh (default: the
+#                             current one of the host's suites)
+#   VI2C_E2E_BOOT_TIMEOUT (s, default 240), VI2C_E2E_KEEP=1 keeps the
+#   temporary directory, VI2C_E2E_CACHE overrides the cache directory.
 # Scenario functions and traps are called indirectly; QEMU options contain commas.
 # shellcheck disable=SC2317,SC2054
 set -euo pipefail
@@ -30,10 +53,13 @@ guest_daemon=${VI2C_GUEST_DAEMON:-}
 guest_drive=${VI2C_GUEST_DRIVE:-}
 show=0
 boot_timeout=${VI2C_E2E_BOOT_TIMEOUT:-240}
+backports=0
+arch=${VI2C_E2E_GUEST_ARCH:-amd64}
+transport=pci
 
 usage() {
-	echo "usage: $0 [--daemon PATH] [--guest-daemon PATH] [--guest-drive PATH] [--show]" \
-		"SCENARIO" >&2
+	echo "usage: $0 [--daemon PATH] [--guest-daemon PATH] [--guest-drive PATH]" \
+		"[--backports] [--arch amd64|arm64] [--transport pci|mmio] [--show] SCENARIO" >&2
 }
 
 while [ $# -gt 0 ]; do
@@ -48,6 +74,18 @@ while [ $# -gt 0 ]; do
 		;;
 	--guest-drive)
 		guest_drive=$2
+		shift 2
+		;;
+	--backports)
+		backports=1
+		shift
+		;;
+	--arch)
+		arch=$2
+		shift 2
+		;;
+	--transport)
+		transport=$2
 		shift 2
 		;;
 	--show)
@@ -66,6 +104,18 @@ done
 	exit 2
 }
 scenario=$1
+case $arch/$transport in
+amd64/pci | arm64/pci | arm64/mmio) ;;
+*)
+	echo "unsupported --arch '$arch' with --transport '$transport'" \
+		"(amd64: pci; arm64: pci or mmio)" >&2
+	exit 2
+	;;
+esac
+if [ "$arch" = arm64 ] && [ $backports = 1 ]; then
+	echo "--backports is for amd64 guests only" >&2
+	exit 2
+fi
 
 say() { printf '== %s\n' "$*"; }
 
@@ -151,7 +201,12 @@ scenario_transfers() {
 	cp "$tmp/e32.bin" "$tmp/e32.orig"
 	DAEMON_ARGS=(-e stub@0x1c -e lm75@0x48,temp=31.5
 		-e "24c02@0x50,file=$tmp/e02.bin" -e "24c32@0x54,file=$tmp/e32.bin")
+	# QEMU's PCI device has a queue of 4; over virtio-mmio the guest picks
+	# a far larger one.
+	local queue=4
+	[ "$transport" = mmio ] && queue=large
 	cat >>"$tmp/params" <<-EOF
+		QUEUE_SIZE=$queue
 		EXPECT_MAP="0x1c 0x48 0x50 0x54"
 		E02_AT_20="$(hex_bytes -j 0x20 -N 8 "$tmp/e02.bin")"
 		E32_AT_0123="$(hex_bytes -j 0x123 -N 8 "$tmp/e32.bin")"
@@ -373,10 +428,57 @@ declare -F "scenario_$scenario" >/dev/null || {
 	exit 2
 }
 
-guest_dir=$("$here/build-guest.sh") || {
-	echo "FAIL: building the guest pieces failed" >&2
+case $arch/$scenario in
+arm64/smoke | arm64/passthrough_*)
+	# smoke needs i2c-stub (not in Debian's arm64 kernel), passthrough_* the
+	# static x86 programs.
+	echo "scenario '$scenario' is not available for --arch arm64" >&2
+	exit 2
+	;;
+esac
+
+# --- Which QEMU and which guest kernel: logged, so every run says what it tested.
+if [ $backports = 1 ]; then
+	settings=$("$here/backports.sh") || {
+		echo "FAIL: fetching the bookworm-backports QEMU and kernel failed" >&2
+		exit 1
+	}
+	eval "$settings"
+fi
+case $arch in
+amd64) qemu=${VI2C_E2E_QEMU:-qemu-system-x86_64} ;;
+arm64) qemu=${VI2C_E2E_QEMU:-qemu-system-aarch64} ;;
+esac
+qemu_opts=()
+IFS=: read -r -a data_dirs <<<"${VI2C_E2E_QEMU_DATA:-}"
+for d in "${data_dirs[@]}"; do
+	[ -n "$d" ] && qemu_opts+=(-L "$d")
+done
+if [ -n "${VI2C_E2E_QEMU_MODULE_DIR:-}" ]; then
+	export QEMU_MODULE_DIR=$VI2C_E2E_QEMU_MODULE_DIR
+fi
+if [ -n "${VI2C_E2E_GUEST_DIR:-}" ]; then
+	guest_dir=$VI2C_E2E_GUEST_DIR
+	[ -f "$guest_dir/complete" ] || {
+		echo "FAIL: VI2C_E2E_GUEST_DIR=$guest_dir holds no complete guest" >&2
+		exit 1
+	}
+else
+	guest_dir=$("$here/build-guest.sh" --arch "$arch") || {
+		echo "FAIL: building the guest pieces failed" >&2
+		exit 1
+	}
+fi
+qemu_version=$(timeout 30 "$qemu" "${qemu_opts[@]}" --version </dev/null | head -n1) || {
+	echo "FAIL: cannot run $qemu --version" >&2
 	exit 1
 }
+# Older caches have no version file: read it from the cached package.
+kernel_version=$(cat "$guest_dir/version" 2>/dev/null ||
+	dpkg-deb -f "$(find "$guest_dir/../debs" -name "linux-image-$(cat "$guest_dir/abi")_*.deb" |
+		head -n1)" Version 2>/dev/null || echo "package version unknown")
+say "QEMU: $qemu ($qemu_version)"
+say "guest kernel: $(cat "$guest_dir/abi") ($kernel_version), $arch, vhost-user-i2c over $transport"
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/vi2c-e2e.XXXXXX")
 : >"$tmp/params"
@@ -414,6 +516,10 @@ make_initramfs() { # VM_INDEX OUTPUT
 		echo "NVMS=$NVMS"
 	} >"$ov/e2e/params"
 	[ -d "$tmp/data" ] && cp -r "$tmp/data" "$ov/e2e/data"
+	if [ "$arch" = arm64 ]; then
+		mkdir -p "$ov/e2e/bin"
+		cp "$tmp/semihost-exit" "$ov/e2e/bin/"
+	fi
 	if [ "$GUEST_PROGRAMS" = 1 ]; then
 		mkdir -p "$ov/e2e/bin"
 		cp "$guest_daemon" "$ov/e2e/bin/vhost-user-i2c"
@@ -452,8 +558,37 @@ if [ -n "$host_helper" ]; then
 	helper_pid=$!
 fi
 
-# QEMU 7.2 exits 0 on a plain power-off whatever the guest did; the guest
-# reports through isa-debug-exit: 33 = pass, 35 = fail.
+# QEMU exits 0 on a plain power-off whatever the guest did; the guest
+# reports through isa-debug-exit (x86) or a semihosting exit (Arm):
+# 33 = pass, 35 = fail.
+case $arch in
+amd64)
+	machine=(-machine q35 -accel tcg -cpu max)
+	console=ttyS0
+	exit_dev=(-device isa-debug-exit,iobase=0xf4,iosize=0x04)
+	;;
+arm64)
+	# cortex-a57: far faster under TCG than -cpu max (no pointer
+	# authentication to emulate).
+	machine=(-machine virt -accel tcg -cpu cortex-a57)
+	console=ttyAMA0
+	exit_dev=(-semihosting-config enable=on,target=native,userspace=on)
+	timeout 60 aarch64-linux-gnu-gcc -static -O2 -o "$tmp/semihost-exit" \
+		"$here/guest/semihost-exit.c" || {
+		echo "FAIL: building semihost-exit for the guest failed" >&2
+		exit 1
+	}
+	;;
+esac
+case $transport in
+pci) vdev="vhost-user-i2c-pci" ;;
+# QEMU's virtio-mmio transport is legacy (virtio 0.9) unless told otherwise;
+# the daemon only serves VIRTIO_F_VERSION_1 drivers.
+mmio)
+	vdev="vhost-user-i2c-device"
+	qemu_opts+=(-global virtio-mmio.force-legacy=false)
+	;;
+esac
 nboot=$((NVMS > 0 ? NVMS : 1))
 say "booting $nboot guest(s), scenario '$GUEST_TEST' (timeout ${boot_timeout}s each)"
 for ((v = 0; v < nboot; v++)); do
@@ -461,13 +596,13 @@ for ((v = 0; v < nboot; v++)); do
 	vhost=()
 	if [ "$NVMS" -gt 0 ]; then
 		vhost=(-object memory-backend-memfd,id=mem,size=512M,share=on -numa node,memdev=mem
-			-chardev "socket,id=vi2c,path=$sock$v" -device vhost-user-i2c-pci,chardev=vi2c)
+			-chardev "socket,id=vi2c,path=$sock$v" -device "$vdev,chardev=vi2c")
 	fi
-	timeout -k 5 "$boot_timeout" qemu-system-x86_64 -machine q35 -accel tcg -cpu max -smp 1 \
+	timeout -k 5 "$boot_timeout" "$qemu" "${qemu_opts[@]}" "${machine[@]}" -smp 1 \
 		-m 512 -nographic -no-reboot -nodefaults -serial stdio \
-		-device isa-debug-exit,iobase=0xf4,iosize=0x04 "${vhost[@]}" \
+		"${exit_dev[@]}" "${vhost[@]}" \
 		-kernel "$guest_dir/vmlinuz" -initrd "$tmp/initramfs$v.gz" \
-		-append "console=ttyS0 quiet panic=-1 vi2c.test=$GUEST_TEST" \
+		-append "console=$console quiet panic=-1 vi2c.test=$GUEST_TEST" \
 		</dev/null >"$tmp/console$v.raw" 2>&1 &
 	qemu_pids+=($!)
 done
@@ -481,9 +616,9 @@ for ((v = 0; v < nboot; v++)); do
 	marker=$(grep -ao 'VI2C-E2E: [A-Z]* [a-z0-9_]*' "$tmp/console$v.log" | tail -n1 || true)
 	case $rc in
 	33) ;;
-	35) fail "guest $v reported failure (isa-debug-exit)" ;;
+	35) fail "guest $v reported failure (QEMU exit status)" ;;
 	124 | 137) fail "guest $v timed out after ${boot_timeout}s" ;;
-	*) fail "guest $v: QEMU exited with status $rc (expected 33 from isa-debug-exit)" ;;
+	*) fail "guest $v: QEMU exited with status $rc (expected 33 from the guest's verdict)" ;;
 	esac
 	[ "$marker" = "VI2C-E2E: PASS $GUEST_TEST" ] ||
 		fail "guest $v: no pass marker on the console (last marker: '${marker:-none}')"

@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: MIT
-/* QEMU 7.2's vhost-user-i2c message sequences (init, start, stop, reconnect). */
+/*
+ * QEMU 7.2's vhost-user-i2c message sequences (init, start, stop), and a
+ * reconnect that restores the device without renegotiating (see
+ * vf_dev_reconnect in vu_frontend.h: not what any shipped QEMU sends).
+ */
 #include <endian.h>
 #include <errno.h>
 #include <stdlib.h>

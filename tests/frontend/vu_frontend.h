@@ -346,9 +346,13 @@ struct vf_dev *vf_dev_open(const char *path, const struct vf_dev_opts *opts);
 /* Stop (ignoring a dead ring), zero the ring, start again at base 0. */
 int vf_dev_restart_fresh(struct vf_dev *dev);
 /*
- * Drops the connection, connects again and runs init (if full_init; QEMU's
- * reconnect skips it) and start. As in QEMU the ring is left untouched and
- * the new base is used->idx, so in-flight requests are replayed.
+ * Drops the connection, connects again and runs init (if full_init) and
+ * start. Without full_init this models a frontend that restores the device
+ * on a restarted backend without renegotiating: SET_FEATURES, the memory
+ * table and the rings, as vhost-user's reconnect design expects. No shipped
+ * QEMU does exactly this for vhost-user-i2c (7.2 omits the memory table,
+ * 10.0 aborts; docs/interop.md). The ring is left untouched and the new base
+ * is used->idx, so in-flight requests are replayed.
  */
 int vf_dev_reconnect(struct vf_dev *dev, bool full_init);
 

@@ -86,7 +86,12 @@ finish() {
 	[ "$FAILS" -eq 0 ] && [ "$CHECKS" -gt 0 ]
 }
 
+# Arm guests also load virtio-mmio (the transports of QEMU's virt machine);
+# the x86 initramfs does not carry it.
 load_modules() {
+	if [ "$(uname -m)" = aarch64 ]; then
+		modprobe virtio_mmio || return 1
+	fi
 	modprobe virtio_pci && modprobe i2c-dev && modprobe i2c-virtio
 }
 

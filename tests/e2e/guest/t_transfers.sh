@@ -51,23 +51,46 @@ check_out "24c02 reads back" "0xde 0xad" i2ctransfer -y "$bus" w1@0x50 0x10 r2
 check_ok "24c32 write at 0x0ff0" i2ctransfer -y "$bus" w4@0x54 0x0f 0xf0 0xbe 0xef
 check_out "24c32 reads back" "0xbe 0xef" i2ctransfer -y "$bus" w2@0x54 0x0f 0xf0 r2
 
-# --- More messages than the queue holds (QEMU 7.2: 4 entries) ---
+# --- More messages than the queue holds (QEMU's PCI device: 4 entries) ---
 # Linux queues the first 4 (the 4th still flagged FAIL_NEXT) and returns 4;
 # the device must complete them instead of waiting for the rest of the group.
+# Over virtio-mmio (QUEUE_SIZE=large) QEMU lets the guest pick a far larger
+# queue: every message of a transfer goes in one group.
 check_ok "clear registers 0x60..0x65" i2ctransfer -y "$bus" w7@0x1c 0x60 0 0 0 0 0 0
 check_ok "6 write messages in one transfer completes" i2ctransfer -y "$bus" \
 	w2@0x1c 0x60 0x11 w2@0x1c 0x61 0x22 w2@0x1c 0x62 0x33 \
 	w2@0x1c 0x63 0x44 w2@0x1c 0x64 0x55 w2@0x1c 0x65 0x66
 six_out=$OUT
-case $six_out in
-*"only 4/6 messages sent"*) pass "the guest driver sent the 4 messages that fit" ;;
-*) fail "expected 'only 4/6 messages sent', got '$six_out'" ;;
-esac
-check_out "exactly the first 4 writes happened" "0x11 0x22 0x33 0x44 0x00 0x00" \
-	i2ctransfer -y "$bus" w1@0x1c 0x60 r6
-check_ok "6 messages, write then 5 reads" i2ctransfer -y "$bus" w1@0x1c 0x40 r1 r1 r1 r1 r1
-check_eq "the 3 reads that fit returned their data" \
-	"i2ctransfer: warning: only 4/6 messages sent 0x01 0x02 0x03" "$(words "$OUT")"
+if [ "${QUEUE_SIZE:-4}" = 4 ]; then
+	case $six_out in
+	*"only 4/6 messages sent"*) pass "the guest driver sent the 4 messages that fit" ;;
+	*) fail "expected 'only 4/6 messages sent', got '$six_out'" ;;
+	esac
+	check_out "exactly the first 4 writes happened" "0x11 0x22 0x33 0x44 0x00 0x00" \
+		i2ctransfer -y "$bus" w1@0x1c 0x60 r6
+	check_ok "6 messages, write then 5 reads" i2ctransfer -y "$bus" w1@0x1c 0x40 r1 r1 r1 r1 r1
+	check_eq "the 3 reads that fit returned their data" \
+		"i2ctransfer: warning: only 4/6 messages sent 0x01 0x02 0x03" "$(words "$OUT")"
+else
+	check_eq "all 6 messages sent" "" "$six_out"
+	check_out "all 6 writes happened" "0x11 0x22 0x33 0x44 0x55 0x66" \
+		i2ctransfer -y "$bus" w1@0x1c 0x60 r6
+	# 42 messages, i2c-dev's maximum: a write, then 41 one-byte reads
+	# walking the register file from 0x60.
+	msgs="w1@0x1c 0x60"
+	want=
+	n=0
+	while [ $n -lt 41 ]; do
+		msgs="$msgs r1"
+		n=$((n + 1))
+	done
+	# shellcheck disable=SC2086 # the message list is split on purpose
+	check_ok "42 messages in one transfer" i2ctransfer -y "$bus" $msgs
+	set -- $OUT
+	check_eq "42 messages: 41 reads returned data" 41 "$#"
+	check_eq "42 messages: the reads walk the registers" "0x11 0x22 0x33 0x44 0x55 0x66" \
+		"$(words "$1 $2 $3 $4 $5 $6")"
+fi
 check_out "the bus still works after it" 0xa5 i2cget -y "$bus" 0x1c 0x10
 
 # --- Absent address ---
