@@ -105,7 +105,8 @@ static void test_bad_command_lines(void **state)
 		{{"-s", s, "--frobnicate", "-e", "stub@0x20"}, "frobnicate"},
 		{{"-s", s, "-e", "stub@0x20", "-e", "lm75@0x20"}, "0x20"},
 		{{"-s", s, "-e", "ee1004@0x48"},
-		 "'ee1004@0x48': an ee1004 (DDR4 SPD) answers at 0x50-0x57 only"},
+		 "address '0x48' is not valid for model ee1004 in --emulate 'ee1004@0x48': must be "
+		 "0x50..0x57"},
 		{{"-s", s, "-e", "stub@0x36", "-e", "ee1004@0x50"},
 		 "'ee1004@0x50': address already in use (it answers at 0x50 and at 0x36, 0x37)"},
 		{{"-s", s, "-e", "ee1004@0x51", "-e", "lm75@0x37"}, "'lm75@0x37': address already"},
