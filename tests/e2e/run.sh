@@ -326,8 +326,12 @@ scenario_models() {
 # host's get must show them. Exits 0 once every step of both guests was done
 # and checked (bounded by the boot timeout).
 models_helper() {
-	python3 - "$tmp/ctl" "$boot_timeout" <<-'EOF'
+	python3 - "$tmp/ctl" "$boot_timeout" "$tmp/params" <<-'EOF'
 		import json, socket, sys, time
+		# The values: the guest's parameters (SET_*: what the guest must read
+		# after step 1, in the drivers' units; GUEST_*: the RTC offsets it writes).
+		par = dict(l.strip().split("=", 1) for l in open(sys.argv[3]) if "=" in l)
+		num = lambda k: float(par[k].strip('"'))
 		s = socket.socket(socket.AF_UNIX)
 		for _ in range(100):
 		    try:
@@ -351,24 +355,28 @@ models_helper() {
 		    print("host: %s guest %d %s %s = %s, expected %s +- %s" %
 		          ("ok" if ok else "FAIL", guest, addr, prop, got, want, tol), flush=True)
 		    return ok
+		ads = [int(mv) / 1000 for mv in par["SET_ADS_MV"].strip('"').split()]
 		def g0_step1():
-		    return all([sets(0, "0x48", {"temp": 85.375}),
-		                sets(0, "0x18", {"temp": -20.5}),
-		                sets(0, "0x44", {"temp": -10.5, "humidity": 20.25}),
-		                sets(0, "0x4a", {"ain0": 0.25, "ain1": 1.5, "ain2": 0.75, "ain3": 2.0}),
-		                sets(0, "0x76", {"temp": -5.25, "pressure": 950.75}),
-		                sets(0, "0x20", {"inputs": 0x5a3c}),
-		                sets(0, "0x68", {"offset": -30000000})])
+		    return all([sets(0, "0x48", {"temp": num("SET_TMP102_MC") / 1000}),
+		                sets(0, "0x18", {"temp": num("SET_JC42_MC") / 1000}),
+		                sets(0, "0x44", {"temp": num("SET_SHT3X_MC") / 1000,
+		                                 "humidity": num("SET_SHT3X_MRH") / 1000}),
+		                sets(0, "0x4a", {"ain%d" % i: v for i, v in enumerate(ads)}),
+		                sets(0, "0x76", {"temp": num("SET_BMP280_MC") / 1000,
+		                                 "pressure": num("SET_BMP280_KPA") * 10}),
+		                sets(0, "0x20", {"inputs": int(num("SET_PCA_INPUTS"))}),
+		                sets(0, "0x68", {"offset": num("SET_RTC_OFFSET")})])
 		def g0_step2():
-		    # t_models.sh: hwclock -w at host time + 864777 s; GPIO line 1
-		    # driven high, line 14 low, every other line an input.
-		    return all([near(0, "0x68", "offset", 864777, 2),
+		    # The guest's hwclock -w wrote host time + GUEST_RTC_OFFSET (up to
+		    # 1 s behind: whole seconds); GPIO line 1 is driven high, line 14
+		    # low, every other line is an input.
+		    return all([near(0, "0x68", "offset", num("GUEST_RTC_OFFSET"), 2),
 		                near(0, "0x20", "outputs", 0x0002, 0),
 		                near(0, "0x20", "config", 0xbffd, 0)])
 		def g1_step1():
-		    return sets(1, "0x68", {"offset": 123456789})
+		    return sets(1, "0x68", {"offset": num("SET_RTC3231_OFFSET")})
 		def g1_step2():
-		    return near(1, "0x68", "offset", -259255, 2)
+		    return near(1, "0x68", "offset", num("GUEST_RTC3231_OFFSET"), 2)
 		steps = {0: [g0_step1, g0_step2], 1: [g1_step1, g1_step2]}
 		done = {0: 0, 1: 0}
 		ok = True
