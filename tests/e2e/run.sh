@@ -270,16 +270,27 @@ scenario_ee1004() {
 
 # The guest's own drivers on the sensor, ADC, GPIO and RTC models (issue 13):
 # one boot for all of them but the DS3231, which shares the DS1307's address:
-# it is on the bus of a second guest booted at the same time.
+# it is on the bus of a second guest booted at the same time. Each guest
+# first reads the start values (-e ...,NAME=VALUE); then the host `set`s new
+# values over the control socket and the guest reads those; then the guest
+# sets the RTC (hwclock -w) and drives GPIO lines, and the host's `get` must
+# show the new offset and outputs. Guest and host take turns through a
+# mailbox register map at 0x40 on each guest's bus, as in the control
+# scenario (models_helper, guest/t_models.sh).
 scenario_models() {
 	NVMS=2
 	GUEST_TEST=models
+	echo '{"size": 2}' >"$tmp/mailbox.json"
 	DAEMON_ARGS=(--guest 0 -e tmp102@0x48,temp=-12.125 -e jc42@0x18,temp=36.75
 		-e sht3x@0x44,temp=23.4,humidity=56.7 -e ads1015@0x4a,ain0=1.234,ain3=0.5
 		-e bmp280@0x76,temp=21.37,pressure=1002.5 -e pca9555@0x20,inputs=0xa5a5
-		-e ds1307@0x68,offset=3600 --guest 1 -e ds3231@0x68,offset=-7200.5)
+		-e ds1307@0x68,offset=3600 -e "regmap@0x40,map=$tmp/mailbox.json"
+		--guest 1 -e ds3231@0x68,offset=-7200.5 -e "regmap@0x40,map=$tmp/mailbox.json"
+		"--control=$tmp/ctl")
+	# After the run-time set (step 1): what the host sets, what the guest
+	# must read. tmp102/jc42: multiples of 0.125 C, exact in the drivers.
 	cat >>"$tmp/params" <<-EOF
-		EXPECT_MAP="0x18 0x20 0x44 0x48 0x4a 0x68 0x76"
+		EXPECT_MAP="0x18 0x20 0x40 0x44 0x48 0x4a 0x68 0x76"
 		TMP102_MC=-12125
 		JC42_MC=36750
 		SHT3X_MC=23400
@@ -291,6 +302,102 @@ scenario_models() {
 		PCA_INPUTS=$((0xa5a5))
 		RTC_OFFSET=3600
 		RTC3231_OFFSET=-7200
+		SET_TMP102_MC=85375
+		SET_JC42_MC=-20500
+		SET_SHT3X_MC=-10500
+		SET_SHT3X_MRH=20250
+		SET_ADS_MV="250 1500 750 2000"
+		SET_BMP280_MC=-5250
+		SET_BMP280_KPA=95.075
+		SET_PCA_INPUTS=$((0x5a3c))
+		SET_RTC_OFFSET=-30000000
+		SET_RTC3231_OFFSET=123456789
+		GUEST_RTC_OFFSET=864777
+		GUEST_RTC3231_OFFSET=-259255
+	EOF
+	host_helper=models_helper
+}
+
+# The host side of the models scenario, for both guests at once: polls each
+# guest's mailbox register 0 for its step number, does the step, and
+# acknowledges it in register 1 (with 0xee instead if a check of the step
+# failed, so the guest stops waiting). Step 1: set new values on every
+# model; step 2: the guest has written its RTC and driven GPIO lines, the
+# host's get must show them. Exits 0 once every step of both guests was done
+# and checked (bounded by the boot timeout).
+models_helper() {
+	python3 - "$tmp/ctl" "$boot_timeout" "$tmp/params" <<-'EOF'
+		import json, socket, sys, time
+		# The values: the guest's parameters (SET_*: what the guest must read
+		# after step 1, in the drivers' units; GUEST_*: the RTC offsets it writes).
+		par = dict(l.strip().split("=", 1) for l in open(sys.argv[3]) if "=" in l)
+		num = lambda k: float(par[k].strip('"'))
+		s = socket.socket(socket.AF_UNIX)
+		for _ in range(100):
+		    try:
+		        s.connect(sys.argv[1])
+		        break
+		    except OSError:
+		        time.sleep(0.1)
+		f = s.makefile("rw")
+		def req(**r):
+		    f.write(json.dumps(r) + "\n")
+		    f.flush()
+		    rep = json.loads(f.readline())
+		    print("host: %s -> %s" % (json.dumps(r), json.dumps(rep)), flush=True)
+		    return rep
+		def sets(guest, addr, props):
+		    return req(cmd="set", guest=guest, addr=addr, props=props)["ok"]
+		def near(guest, addr, prop, want, tol):
+		    rep = req(cmd="get", guest=guest, addr=addr, props=[prop])
+		    got = rep["props"][prop] if rep["ok"] else None
+		    ok = got is not None and abs(got - want) <= tol
+		    print("host: %s guest %d %s %s = %s, expected %s +- %s" %
+		          ("ok" if ok else "FAIL", guest, addr, prop, got, want, tol), flush=True)
+		    return ok
+		ads = [int(mv) / 1000 for mv in par["SET_ADS_MV"].strip('"').split()]
+		def g0_step1():
+		    return all([sets(0, "0x48", {"temp": num("SET_TMP102_MC") / 1000}),
+		                sets(0, "0x18", {"temp": num("SET_JC42_MC") / 1000}),
+		                sets(0, "0x44", {"temp": num("SET_SHT3X_MC") / 1000,
+		                                 "humidity": num("SET_SHT3X_MRH") / 1000}),
+		                sets(0, "0x4a", {"ain%d" % i: v for i, v in enumerate(ads)}),
+		                sets(0, "0x76", {"temp": num("SET_BMP280_MC") / 1000,
+		                                 "pressure": num("SET_BMP280_KPA") * 10}),
+		                sets(0, "0x20", {"inputs": int(num("SET_PCA_INPUTS"))}),
+		                sets(0, "0x68", {"offset": num("SET_RTC_OFFSET")})])
+		def g0_step2():
+		    # The guest's hwclock -w wrote host time + GUEST_RTC_OFFSET (up to
+		    # 1 s behind: whole seconds); GPIO line 1 is driven high, line 14
+		    # low, every other line is an input.
+		    return all([near(0, "0x68", "offset", num("GUEST_RTC_OFFSET"), 2),
+		                near(0, "0x20", "outputs", 0x0002, 0),
+		                near(0, "0x20", "config", 0xbffd, 0)])
+		def g1_step1():
+		    return sets(1, "0x68", {"offset": num("SET_RTC3231_OFFSET")})
+		def g1_step2():
+		    return near(1, "0x68", "offset", num("GUEST_RTC3231_OFFSET"), 2)
+		steps = {0: [g0_step1, g0_step2], 1: [g1_step1, g1_step2]}
+		done = {0: 0, 1: 0}
+		ok = True
+		end = time.time() + float(sys.argv[2])
+		while any(done[g] < len(steps[g]) for g in steps) and time.time() < end:
+		    for g in steps:
+		        if done[g] == len(steps[g]):
+		            continue
+		        f.write(json.dumps(dict(cmd="get", guest=g, addr="0x40", props=["reg:0x00"])) + "\n")
+		        f.flush()
+		        step = int(json.loads(f.readline())["props"]["reg:0x00"])
+		        if step == done[g] + 1:
+		            good = steps[g][step - 1]()
+		            ok = ok and good
+		            req(cmd="set", guest=g, addr="0x40", props={"reg:0x01": step if good else 0xee})
+		            done[g] = step
+		    time.sleep(0.1)
+		for g in steps:
+		    if done[g] < len(steps[g]):
+		        print("host: guest %d asked for %d of %d steps" % (g, done[g], len(steps[g])))
+		sys.exit(0 if ok and all(done[g] == len(steps[g]) for g in steps) else 1)
 	EOF
 }
 

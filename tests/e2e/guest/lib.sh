@@ -153,3 +153,21 @@ new_client() {
 hex_bytes() {
 	od -An -v -tx1 "$1" | awk '{ for (i = 1; i <= NF; i++) printf("%s0x%s", n++ ? " " : "", $i) } END { printf("\n") }'
 }
+
+# host_step BUS N: takes a turn with the host (tests/e2e/run.sh's helper,
+# over the control socket) through the mailbox register map at 0x40: writes
+# step N to register 0 and waits (30 s) for the host to acknowledge it with
+# N in register 1. Fails if the host acknowledges 0xee instead (its check of
+# the step failed) or not at all.
+host_step() {
+	local i=0 ack
+	i2cset -y "$1" 0x40 0x00 "$2" || return 1
+	while [ $i -lt 300 ]; do
+		ack=$(i2cget -y "$1" 0x40 0x01 2>/dev/null)
+		[ "$ack" = "$(printf '0x%02x' "$2")" ] && return 0
+		[ "$ack" = 0xee ] && return 1
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}

@@ -5,7 +5,7 @@
 # i2cget fails once, then succeeds. Guest and host take turns through a
 # mailbox chip (a regmap at 0x40): the guest writes a step number to
 # register 0, the host (tests/e2e/run.sh, over the control socket) does that
-# step and acknowledges it in register 1.
+# step and acknowledges it in register 1 (host_step in lib.sh).
 
 bus=$(vi2c_bus) || {
 	fail "no virtio-i2c adapter appeared"
@@ -13,19 +13,6 @@ bus=$(vi2c_bus) || {
 	exit
 }
 check_eq "i2cdetect shows the configured addresses" "$EXPECT_MAP" "$(detect_map "$bus")"
-
-# step N: ask the host and wait (30 s) for its acknowledgement.
-host_step() {
-	local i=0 ack
-	i2cset -y "$bus" 0x40 0x00 "$1" || return 1
-	while [ $i -lt 300 ]; do
-		ack=$(i2cget -y "$bus" 0x40 0x01 2>/dev/null)
-		[ "$ack" = "$(printf '0x%02x' "$1")" ] && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 1
-}
 
 check_ok "modprobe lm75" modprobe lm75
 new_client "$bus" lm75 0x48
@@ -40,7 +27,7 @@ if [ -z "$h" ]; then
 fi
 check_out "lm75: temp1_input before set" 25000 cat "$h/temp1_input"
 
-if host_step 1; then
+if host_step "$bus" 1; then
 	pass "host: set temp 30.5 on 0x48"
 else
 	fail "host did not acknowledge step 1 (set)"
@@ -48,7 +35,7 @@ fi
 check_out "lm75: temp1_input after set" 30500 cat "$h/temp1_input"
 
 check_out "stub: i2cget before the fault" 0x00 i2cget -y "$bus" 0x1c 0x00
-if host_step 2; then
+if host_step "$bus" 2; then
 	pass "host: one-shot nack on 0x1c"
 else
 	fail "host did not acknowledge step 2 (fault)"
