@@ -1109,8 +1109,8 @@ static void test_ee1004_identity(void **state)
 		assert_null(create_ee1004(bad[i], NULL, err, sizeof(err)));
 		assert_int_equal(errno, EINVAL);
 		snprintf(expect, sizeof(expect),
-			 "--emulate 'ee1004@0x%02x': an ee1004 (DDR4 SPD) answers at 0x50-0x57 "
-			 "only, not at 0x%02x",
+			 "--emulate 'ee1004@0x%02x': address 0x%02x is not valid for ee1004 "
+			 "(0x50..0x57)",
 			 bad[i], bad[i]);
 		assert_string_equal(err, expect);
 	}
