@@ -4,6 +4,7 @@
  * (probe handling, argument checks, error messages).
  */
 #include "emul.h"
+#include "clock.h"
 #include "emul_internal.h"
 
 #include <errno.h>
@@ -11,26 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-static uint64_t clock_mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int64_t clock_real_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-uint64_t (*emul_clock_mono_ns)(void) = clock_mono_ns;
-int64_t (*emul_clock_real_ns)(void) = clock_real_ns;
+uint64_t (*emul_clock_mono_ns)(void) = mono_ns;
+int64_t (*emul_clock_real_ns)(void) = real_ns;
 
 void *emul_dev_alloc(size_t size, const struct emul_ops *ops, const struct cfg_emul *spec,
 		     char *err, size_t errlen)

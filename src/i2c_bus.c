@@ -10,6 +10,7 @@
 #include "i2c_host.h"
 #include "i2c_readonly.h"
 #include "log.h"
+#include "clock.h"
 
 #define MAX_ADAPTERS  64
 #define MAX_HOST_MSGS 64 /* the group limit of virtio_i2c; i2c_host enforces the kernel's 42 */
@@ -593,15 +594,6 @@ static unsigned run_locked(struct i2c_bus *bus, struct i2c_msg_buf *msgs, unsign
 out:
 	account(bus, msgs, n, done);
 	return done;
-}
-
-/* Sleeps ms milliseconds (an injected delay), whatever signals come. */
-static void sleep_ms(uint32_t ms)
-{
-	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000};
-
-	while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) == EINTR)
-		;
 }
 
 unsigned i2c_bus_transfer(struct i2c_bus *bus, struct i2c_msg_buf *msgs, unsigned n)

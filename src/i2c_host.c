@@ -19,6 +19,7 @@
 #include "i2c_smbus.h"
 #include "i2c_sysfs.h"
 #include "log.h"
+#include "clock.h"
 
 #define WARN_INTERVAL_NS 1000000000LL /* at most one bus-error warning per adapter per second */
 
@@ -261,14 +262,6 @@ bool i2c_host_gone(const struct i2c_host_adapter *ad)
 	return __atomic_load_n(&ad->gone, __ATOMIC_ACQUIRE);
 }
 
-static long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 /*
  * ENODEV also means "no chip at this address" on some adapters (i2c-stub), so
  * the adapter counts as gone only when its node disappeared or was replaced.
@@ -304,7 +297,7 @@ static void report_error(struct i2c_host_adapter *ad, int e, unsigned addr, cons
 			  strerror(e));
 		return;
 	}
-	now = now_ns();
+	now = (long long)mono_ns();
 	if (ad->last_warn_ns && now - ad->last_warn_ns < WARN_INTERVAL_NS) {
 		ad->suppressed++;
 		return;
