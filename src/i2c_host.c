@@ -19,6 +19,7 @@
 #include "i2c_smbus.h"
 #include "i2c_sysfs.h"
 #include "log.h"
+#include "addr_set.h"
 #include "clock.h"
 
 #define WARN_INTERVAL_NS 1000000000LL /* at most one bus-error warning per adapter per second */
@@ -38,7 +39,7 @@ struct i2c_host_adapter {
 	pthread_mutex_t lock; /* held around a whole transfer; protects everything below */
 	bool gone;
 	bool zero_len_rejected; /* I2C_RDWR refused a zero-length message: use SMBus quick */
-	uint64_t claimed[2];	/* bitmap of claimed 7-bit addresses */
+	struct addr_set claimed; /* 7-bit addresses with a device set up on this adapter */
 	long long last_warn_ns;
 	unsigned suppressed;
 };
@@ -145,11 +146,6 @@ err_free:
 	return NULL;
 }
 
-static bool addr_claimed(const struct i2c_host_adapter *ad, unsigned addr)
-{
-	return ad->claimed[addr / 64] & (1ull << (addr % 64));
-}
-
 static int set_addr_lock(struct i2c_host_adapter *ad, unsigned addr, short type)
 {
 	struct flock fl = {
@@ -172,7 +168,7 @@ static int claim_locked(struct i2c_host_adapter *ad, uint8_t addr, const char *s
 			 addr);
 		return -EINVAL;
 	}
-	if (addr_claimed(ad, addr)) {
+	if (addr_set_has(&ad->claimed, addr)) {
 		snprintf(err, errlen, "i2c-%u address 0x%02x is given twice", ad->nr, addr);
 		return -EEXIST;
 	}
@@ -217,7 +213,7 @@ static int claim_locked(struct i2c_host_adapter *ad, uint8_t addr, const char *s
 				 ad->nr, addr);
 		return -EBUSY;
 	}
-	ad->claimed[addr / 64] |= 1ull << (addr % 64);
+	addr_set_add(&ad->claimed, addr);
 	return 0;
 }
 
