@@ -513,21 +513,31 @@ int daemon_finish(struct daemon *d, bool test_passed)
 	return ok ? 0 : -1;
 }
 
-int daemon_fx_setup(void **state)
+int daemon_fx_start(void **state, unsigned count, char *const extra[])
 {
-	static char *std_args[] = {DAEMON_STD_DEVICES, NULL};
-	struct daemon_fx *fx = calloc(1, sizeof(*fx));
+	struct daemon_fx *fx;
 
+	if (count > DAEMON_FX_MAX_SOCKETS)
+		return -1;
+	fx = calloc(1, sizeof(*fx));
 	if (!fx)
 		return -1;
-	fx->d = daemon_launch(1, std_args);
+	fx->d = daemon_launch(count, extra);
 	if (!fx->d) {
 		free(fx);
 		return -1;
 	}
-	daemon_sock_path(fx->d, 0, fx->path, sizeof(fx->path));
+	for (unsigned i = 0; i < count; i++)
+		daemon_sock_path(fx->d, i, fx->paths[i], sizeof(fx->paths[i]));
 	*state = fx;
 	return 0;
+}
+
+int daemon_fx_setup(void **state)
+{
+	static char *std_args[] = {DAEMON_STD_DEVICES, NULL};
+
+	return daemon_fx_start(state, 1, std_args);
 }
 
 int daemon_fx_teardown(void **state)
