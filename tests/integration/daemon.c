@@ -442,6 +442,32 @@ bool daemon_log_contains(const struct daemon *d, const char *needle)
 	return found;
 }
 
+bool daemon_wait_log(const struct daemon *d, const char *needle, int timeout_ms)
+{
+	for (int t = 0; t < timeout_ms; t += 20) {
+		if (daemon_log_contains(d, needle))
+			return true;
+		msleep(20);
+	}
+	return daemon_log_contains(d, needle);
+}
+
+unsigned count_in(const char *text, const char *needle)
+{
+	unsigned n = 0;
+
+	for (const char *p = text; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+void msleep(unsigned ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000};
+
+	nanosleep(&ts, NULL);
+}
+
 void daemon_print_log_tail(const struct daemon *d, unsigned nlines)
 {
 	char *log = daemon_log(d);

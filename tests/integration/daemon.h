@@ -77,6 +77,13 @@ char *daemon_stdout(const struct daemon *d);
 bool daemon_log_contains(const struct daemon *d, const char *needle);
 /* Prints the last nlines of the log to stdout, framed, for failure diagnostics. */
 void daemon_print_log_tail(const struct daemon *d, unsigned nlines);
+/* Polls the log every 20 ms until it contains needle or timeout_ms passed. */
+bool daemon_wait_log(const struct daemon *d, const char *needle, int timeout_ms);
+
+/* How many times needle occurs in text (non-overlapping). */
+unsigned count_in(const char *text, const char *needle);
+/* Sleeps about ms milliseconds (a signal may cut it short). */
+void msleep(unsigned ms);
 
 /*
  * The emulated bus most tests use, as -e arguments (NULL-free, splice into an

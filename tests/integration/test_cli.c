@@ -151,33 +151,6 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void msleep(unsigned ms)
-{
-	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000};
-
-	nanosleep(&ts, NULL);
-}
-
-/* Waits until the log contains needle. */
-static bool wait_log(const struct daemon *d, const char *needle, int timeout_ms)
-{
-	for (int t = 0; t < timeout_ms; t += 20) {
-		if (daemon_log_contains(d, needle))
-			return true;
-		msleep(20);
-	}
-	return daemon_log_contains(d, needle);
-}
-
-static unsigned count_in(const char *text, const char *needle)
-{
-	unsigned n = 0;
-
-	for (const char *p = text; (p = strstr(p, needle)); p += strlen(needle))
-		n++;
-	return n;
-}
-
 static void check_signal_exit(struct daemon_dir_fx *fx, int sig)
 {
 	char *args[] = {DAEMON_STD_DEVICES, NULL};
@@ -244,7 +217,8 @@ static void test_sighup_keeps_serving(void **state)
 	dev = vf_dev_open(path, NULL);
 	assert_non_null(dev);
 	assert_int_equal(kill(fx->d->pid, SIGHUP), 0);
-	assert_true(wait_log(fx->d, "warning: SIGHUP: nothing to reload; still serving", TMO));
+	assert_true(
+		daemon_wait_log(fx->d, "warning: SIGHUP: nothing to reload; still serving", TMO));
 	assert_int_equal(kill(fx->d->pid, SIGHUP), 0);
 	msleep(100);
 	assert_true(daemon_alive(fx->d));
@@ -485,7 +459,7 @@ static void test_fd_exhaustion(void **state)
 	daemon_sock_path(fx->d, 0, path, sizeof(path));
 	first[0] = vf_conn_connect(path, TMO);
 	assert_non_null(first[0]);
-	assert_true(wait_log(fx->d, "vi2c.sock0: VMM connected", TMO));
+	assert_true(daemon_wait_log(fx->d, "vi2c.sock0: VMM connected", TMO));
 	for (unsigned i = 1; i < N; i++) {
 		daemon_sock_path(fx->d, i, path, sizeof(path));
 		first[i] = vf_conn_connect(path, TMO);
@@ -496,7 +470,7 @@ static void test_fd_exhaustion(void **state)
 		second[i] = vf_conn_connect(path, TMO);
 		assert_non_null(second[i]);
 	}
-	assert_true(wait_log(fx->d, "Too many open files", TMO));
+	assert_true(daemon_wait_log(fx->d, "Too many open files", TMO));
 
 	/* Not spinning: a busy loop would use about 1 s of CPU per second and core. */
 	msleep(300);
