@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #define DAEMON_TIMEOUT_MS 10000
@@ -82,6 +83,8 @@ bool daemon_wait_log(const struct daemon *d, const char *needle, int timeout_ms)
 
 /* How many times needle occurs in text (non-overlapping). */
 unsigned count_in(const char *text, const char *needle);
+/* CLOCK_MONOTONIC in ms. */
+int64_t monotonic_ms(void);
 /* Sleeps about ms milliseconds (a signal may cut it short). */
 void msleep(unsigned ms);
 

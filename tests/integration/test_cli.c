@@ -143,14 +143,6 @@ static void test_missing_parent_dir(void **state)
 	fx->passed = true;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void check_signal_exit(struct daemon_dir_fx *fx, int sig)
 {
 	char *args[] = {DAEMON_STD_DEVICES, NULL};
@@ -166,10 +158,10 @@ static void check_signal_exit(struct daemon_dir_fx *fx, int sig)
 	dev = vf_dev_open(path, NULL);
 	assert_non_null(dev);
 	assert_int_equal(vf_i2c_write(dev, STUB, w, 2), 0);
-	t0 = now_ms();
+	t0 = monotonic_ms();
 	assert_int_equal(kill(fx->d->pid, sig), 0);
 	assert_int_equal(daemon_wait_exit(fx->d, 2000, &code), 0);
-	printf("signal %d: exit %d after %lld ms\n", sig, code, (long long)(now_ms() - t0));
+	printf("signal %d: exit %d after %lld ms\n", sig, code, (long long)(monotonic_ms() - t0));
 	assert_int_equal(code, 0);
 	assert_int_equal(vf_conn_wait_closed(dev->conn, TMO), 0);
 	vf_dev_destroy(dev);
