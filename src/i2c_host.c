@@ -377,7 +377,7 @@ static unsigned xfer_quick(struct i2c_host_adapter *ad, struct i2c_msg_buf *msg)
  */
 static int claim_group(struct i2c_host_adapter *ad, const struct i2c_msg_buf *msgs, unsigned n)
 {
-	uint64_t done[2] = {0, 0};
+	struct addr_set done = {0};
 
 	for (unsigned i = 0; i < n; i++) {
 		unsigned a = msgs[i].addr;
@@ -385,9 +385,9 @@ static int claim_group(struct i2c_host_adapter *ad, const struct i2c_msg_buf *ms
 
 		if (a > VI2C_MAX_ADDR)
 			return -EINVAL;
-		if (done[a / 64] & (1ull << (a % 64)))
+		if (addr_set_has(&done, a))
 			continue;
-		done[a / 64] |= 1ull << (a % 64);
+		addr_set_add(&done, a);
 		if (ioctl(ad->fd, I2C_SLAVE, (unsigned long)a) < 0) {
 			e = errno;
 			report_error(ad, e, a, "I2C_SLAVE");
