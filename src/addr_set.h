@@ -2,8 +2,8 @@
 /*
  * A set of 7-bit I2C addresses (0x00..0x7f) as a 128-bit bitmap: which slots
  * a transfer touches (i2c_bus), which addresses of an adapter are claimed
- * and which a group has claimed again (i2c_host). Zero-initialised means empty. Callers pass
- * addresses < 128.
+ * and which a group has claimed again (i2c_host). Zero-initialised means
+ * empty. Callers pass addresses < 128.
  */
 #ifndef VI2C_ADDR_SET_H
 #define VI2C_ADDR_SET_H
