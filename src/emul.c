@@ -4,38 +4,32 @@
  * (probe handling, argument checks, error messages).
  */
 #include "emul.h"
+#include "clock.h"
 #include "emul_internal.h"
 
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-static uint64_t clock_mono_ns(void)
+uint64_t (*emul_clock_mono_ns)(void) = mono_ns;
+int64_t (*emul_clock_real_ns)(void) = real_ns;
+
+void *emul_dev_alloc(size_t size, const struct emul_ops *ops, const struct cfg_emul *spec,
+		     char *err, size_t errlen)
 {
-	struct timespec ts;
+	struct emul_dev *dev = calloc(1, size);
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int64_t clock_real_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-uint64_t (*emul_clock_mono_ns)(void) = clock_mono_ns;
-int64_t (*emul_clock_real_ns)(void) = clock_real_ns;
-
-void emul_dev_init(struct emul_dev *dev, const struct emul_ops *ops, const struct cfg_emul *spec)
-{
+	if (!dev) {
+		emul_set_err(err, errlen, spec, "out of memory");
+		errno = ENOMEM;
+		return NULL;
+	}
 	dev->ops = ops;
 	dev->model = spec->model;
 	dev->addr = spec->addr;
+	return dev;
 }
 
 void emul_set_err(char *err, size_t errlen, const struct cfg_emul *spec, const char *fmt, ...)
@@ -214,8 +208,12 @@ struct emul_dev *emul_create(const struct cfg_emul *spec, char *err, size_t errl
 
 void emul_destroy(struct emul_dev *dev)
 {
-	if (dev)
+	if (!dev)
+		return;
+	if (dev->ops->destroy)
 		dev->ops->destroy(dev);
+	else
+		free(dev);
 }
 
 int emul_xfer(struct emul_dev *dev, bool read, uint8_t *buf, size_t len)
@@ -256,21 +254,52 @@ int emul_xfer_shared(struct emul_dev *dev, uint8_t addr, bool read, uint8_t *buf
 	return dev->ops->xfer_shared(dev, addr, read, buf, len);
 }
 
+/* The model's fixed-name property called name, or NULL. */
+static const struct emul_prop_desc *find_prop(const struct emul_dev *dev, const char *name)
+{
+	for (const struct emul_prop_desc *d = dev->ops->props; d && d->name; d++)
+		if (!strcmp(d->name, name))
+			return d;
+	return NULL;
+}
+
 void emul_each_prop(struct emul_dev *dev, void (*fn)(void *ctx, const struct emul_prop *p),
 		    void *ctx)
 {
-	if (dev->ops->each_prop)
+	if (dev->ops->props) {
+		for (const struct emul_prop_desc *d = dev->ops->props; d->name; d++) {
+			struct emul_prop p = {d->name, d->get(dev), d->set != NULL};
+
+			fn(ctx, &p);
+		}
+	} else if (dev->ops->each_prop) {
 		dev->ops->each_prop(dev, fn, ctx);
+	}
 }
 
 int emul_get_prop(struct emul_dev *dev, const char *name, double *value)
 {
-	return dev->ops->get_prop ? dev->ops->get_prop(dev, name, value) : -ENOENT;
+	const struct emul_prop_desc *d;
+
+	if (!dev->ops->props)
+		return dev->ops->get_prop ? dev->ops->get_prop(dev, name, value) : -ENOENT;
+	d = find_prop(dev, name);
+	if (!d)
+		return -ENOENT;
+	*value = d->get(dev);
+	return 0;
 }
 
 int emul_set_prop(struct emul_dev *dev, const char *name, double value)
 {
-	return dev->ops->set_prop ? dev->ops->set_prop(dev, name, value) : -ENOENT;
+	const struct emul_prop_desc *d;
+
+	if (!dev->ops->props)
+		return dev->ops->set_prop ? dev->ops->set_prop(dev, name, value) : -ENOENT;
+	d = find_prop(dev, name);
+	if (!d)
+		return -ENOENT;
+	return d->set ? d->set(dev, value) : -EROFS;
 }
 
 uint8_t emul_addr(const struct emul_dev *dev)

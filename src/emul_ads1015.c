@@ -20,8 +20,6 @@
 #include "emul_internal.h"
 
 #include <errno.h>
-#include <stdlib.h>
-#include <string.h>
 
 enum { ADS_CONV, ADS_CONFIG, ADS_LO, ADS_HI };
 
@@ -38,6 +36,7 @@ struct ads1015 {
 	uint16_t thresh[2];
 	double ain[4]; /* volts */
 };
+EMUL_DEV_FIRST(struct ads1015);
 
 static struct ads1015 *to_ads(struct emul_dev *dev)
 {
@@ -111,48 +110,36 @@ static int ads_xfer(struct emul_dev *dev, bool read, uint8_t *buf, size_t len)
 	return 0;
 }
 
-static const char *const ain_names[4] = {"ain0", "ain1", "ain2", "ain3"};
-
-static int ain_index(const char *name)
-{
-	for (int i = 0; i < 4; i++)
-		if (!strcmp(name, ain_names[i]))
-			return i;
-	return -1;
-}
-
-static void ads_each_prop(struct emul_dev *dev, void (*fn)(void *ctx, const struct emul_prop *p),
-			  void *ctx)
-{
-	for (int i = 0; i < 4; i++) {
-		struct emul_prop p = {ain_names[i], to_ads(dev)->ain[i], true};
-
-		fn(ctx, &p);
-	}
-}
-
-static int ads_get_prop(struct emul_dev *dev, const char *name, double *value)
-{
-	int i = ain_index(name);
-
-	if (i < 0)
-		return -ENOENT;
-	*value = to_ads(dev)->ain[i];
-	return 0;
-}
-
 /* `ainN` in volts against GND, 0..5.5 V. */
-static int ads_set_prop(struct emul_dev *dev, const char *name, double value)
+static int ads_set_ain(struct emul_dev *dev, int i, double value)
 {
-	int i = ain_index(name);
-
-	if (i < 0)
-		return -ENOENT;
 	if (!(value >= 0.0 && value <= ADS_VMAX))
 		return -ERANGE;
 	to_ads(dev)->ain[i] = value;
 	return 0;
 }
+
+#define ADS_AIN_PROP(i)                                                                            \
+	static double ads_get_ain##i(struct emul_dev *dev)                                         \
+	{                                                                                          \
+		return to_ads(dev)->ain[i];                                                        \
+	}                                                                                          \
+	static int ads_set_ain##i(struct emul_dev *dev, double value)                              \
+	{                                                                                          \
+		return ads_set_ain(dev, i, value);                                                 \
+	}
+ADS_AIN_PROP(0)
+ADS_AIN_PROP(1)
+ADS_AIN_PROP(2)
+ADS_AIN_PROP(3)
+
+static const struct emul_prop_desc ads_props[] = {
+	{"ain0", ads_get_ain0, ads_set_ain0},
+	{"ain1", ads_get_ain1, ads_set_ain1},
+	{"ain2", ads_get_ain2, ads_set_ain2},
+	{"ain3", ads_get_ain3, ads_set_ain3},
+	{0},
+};
 
 const struct emul_opt_desc emul_ads1015_opts[] = {
 	{"ain0", 0.0, ADS_VMAX, 4, "0..5.5 V, at most 4 decimals", false},
@@ -162,29 +149,17 @@ const struct emul_opt_desc emul_ads1015_opts[] = {
 	{0},
 };
 
-static void ads_destroy(struct emul_dev *dev)
-{
-	free(to_ads(dev));
-}
-
 static const struct emul_ops ads_ops = {
 	.xfer = ads_xfer,
-	.each_prop = ads_each_prop,
-	.get_prop = ads_get_prop,
-	.set_prop = ads_set_prop,
-	.destroy = ads_destroy,
+	.props = ads_props,
 };
 
 struct emul_dev *emul_ads1015_create(const struct cfg_emul *spec, char *err, size_t errlen)
 {
-	struct ads1015 *a = calloc(1, sizeof(*a));
+	struct ads1015 *a = emul_dev_alloc(sizeof(*a), &ads_ops, spec, err, errlen);
 
-	if (!a) {
-		emul_set_err(err, errlen, spec, "out of memory");
-		errno = ENOMEM;
+	if (!a)
 		return NULL;
-	}
-	emul_dev_init(&a->dev, &ads_ops, spec);
 	a->config = ADS_CONFIG_RESET & ~ADS_OS;
 	a->thresh[0] = 0x8000;
 	a->thresh[1] = 0x7fff;

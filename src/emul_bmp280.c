@@ -28,8 +28,6 @@
 #include "emul_internal.h"
 
 #include <errno.h>
-#include <stdlib.h>
-#include <string.h>
 
 #define BMP280_CHIP_ID	 0x58
 #define BMP280_SKIPPED	 0x80000
@@ -52,6 +50,7 @@ struct bmp280 {
 	int32_t temp_c100;     /* set temperature, 0.01 C */
 	int64_t press_q8;      /* set pressure, Pa / 256 */
 };
+EMUL_DEV_FIRST(struct bmp280);
 
 static struct bmp280 *to_bmp(struct emul_dev *dev)
 {
@@ -252,45 +251,39 @@ static double get_press(const struct bmp280 *b)
 	return (double)b->press_q8 / 25600.0;
 }
 
-static void bmp_each_prop(struct emul_dev *dev, void (*fn)(void *ctx, const struct emul_prop *p),
-			  void *ctx)
+static double bmp_get_temp(struct emul_dev *dev)
 {
-	struct emul_prop t = {"temp", get_temp(to_bmp(dev)), true};
-	struct emul_prop p = {"pressure", get_press(to_bmp(dev)), true};
-
-	fn(ctx, &t);
-	fn(ctx, &p);
+	return get_temp(to_bmp(dev));
 }
 
-static int bmp_get_prop(struct emul_dev *dev, const char *name, double *value)
+static double bmp_get_press(struct emul_dev *dev)
 {
-	if (!strcmp(name, "temp"))
-		*value = get_temp(to_bmp(dev));
-	else if (!strcmp(name, "pressure"))
-		*value = get_press(to_bmp(dev));
-	else
-		return -ENOENT;
+	return get_press(to_bmp(dev));
+}
+
+/* `temp` in C (-40..85, 0.01 C steps). */
+static int bmp_set_temp(struct emul_dev *dev, double value)
+{
+	if (!(value >= BMP280_TEMP_MIN && value <= BMP280_TEMP_MAX))
+		return -ERANGE;
+	to_bmp(dev)->temp_c100 = (int32_t)emul_round(value * 100.0);
 	return 0;
 }
 
-/* `temp` in C (-40..85, 0.01 C steps), `pressure` in hPa (300..1100, 1/256 Pa steps). */
-static int bmp_set_prop(struct emul_dev *dev, const char *name, double value)
+/* `pressure` in hPa (300..1100, 1/256 Pa steps). */
+static int bmp_set_press(struct emul_dev *dev, double value)
 {
-	struct bmp280 *b = to_bmp(dev);
-
-	if (!strcmp(name, "temp")) {
-		if (!(value >= BMP280_TEMP_MIN && value <= BMP280_TEMP_MAX))
-			return -ERANGE;
-		b->temp_c100 = (int32_t)emul_round(value * 100.0);
-	} else if (!strcmp(name, "pressure")) {
-		if (!(value >= BMP280_PRESS_MIN && value <= BMP280_PRESS_MAX))
-			return -ERANGE;
-		b->press_q8 = emul_round(value * 25600.0);
-	} else {
-		return -ENOENT;
-	}
+	if (!(value >= BMP280_PRESS_MIN && value <= BMP280_PRESS_MAX))
+		return -ERANGE;
+	to_bmp(dev)->press_q8 = emul_round(value * 25600.0);
 	return 0;
 }
+
+static const struct emul_prop_desc bmp_props[] = {
+	{"temp", bmp_get_temp, bmp_set_temp},
+	{"pressure", bmp_get_press, bmp_set_press},
+	{0},
+};
 
 const struct emul_opt_desc emul_bmp280_opts[] = {
 	{"temp", BMP280_TEMP_MIN, BMP280_TEMP_MAX, 2, "-40..85 degC, at most 2 decimals", false},
@@ -299,29 +292,17 @@ const struct emul_opt_desc emul_bmp280_opts[] = {
 	{0},
 };
 
-static void bmp_destroy(struct emul_dev *dev)
-{
-	free(to_bmp(dev));
-}
-
 static const struct emul_ops bmp_ops = {
 	.xfer = bmp_xfer,
-	.each_prop = bmp_each_prop,
-	.get_prop = bmp_get_prop,
-	.set_prop = bmp_set_prop,
-	.destroy = bmp_destroy,
+	.props = bmp_props,
 };
 
 struct emul_dev *emul_bmp280_create(const struct cfg_emul *spec, char *err, size_t errlen)
 {
-	struct bmp280 *b = calloc(1, sizeof(*b));
+	struct bmp280 *b = emul_dev_alloc(sizeof(*b), &bmp_ops, spec, err, errlen);
 
-	if (!b) {
-		emul_set_err(err, errlen, spec, "out of memory");
-		errno = ENOMEM;
+	if (!b)
 		return NULL;
-	}
-	emul_dev_init(&b->dev, &bmp_ops, spec);
 	reset(b);
 	b->temp_c100 = 2500;
 	b->press_q8 = 101325 * 256;

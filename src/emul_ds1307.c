@@ -26,8 +26,6 @@
 #include "emul_internal.h"
 
 #include <errno.h>
-#include <stdlib.h>
-#include <string.h>
 
 #define NS		1000000000LL
 #define OFFSET_MAX	4e9 /* seconds, about 126 years */
@@ -46,6 +44,7 @@ struct ds1307 {
 	uint8_t regs[DS1307_LAST_REG + 1]; /* registers 0x07 and up (0..6: the clock) */
 	uint8_t snap[7];		   /* time registers latched at a read's START */
 };
+EMUL_DEV_FIRST(struct ds1307);
 
 static struct ds1307 *to_ds(struct emul_dev *dev)
 {
@@ -253,29 +252,16 @@ static double offset_s(const struct ds1307 *ds)
 	return (double)off / NS;
 }
 
-static void ds_each_prop(struct emul_dev *dev, void (*fn)(void *ctx, const struct emul_prop *p),
-			 void *ctx)
+static double ds_get_offset(struct emul_dev *dev)
 {
-	struct emul_prop p = {"offset", offset_s(to_ds(dev)), true};
-
-	fn(ctx, &p);
-}
-
-static int ds_get_prop(struct emul_dev *dev, const char *name, double *value)
-{
-	if (strcmp(name, "offset"))
-		return -ENOENT;
-	*value = offset_s(to_ds(dev));
-	return 0;
+	return offset_s(to_ds(dev));
 }
 
 /* `offset`: seconds between the clock and the host's UTC time. */
-static int ds_set_prop(struct emul_dev *dev, const char *name, double value)
+static int ds_set_offset(struct emul_dev *dev, double value)
 {
 	struct ds1307 *ds = to_ds(dev);
 
-	if (strcmp(name, "offset"))
-		return -ENOENT;
 	if (!(value >= -OFFSET_MAX && value <= OFFSET_MAX))
 		return -ERANGE;
 	ds->offset_ns = emul_round(value * 1e9);
@@ -284,35 +270,28 @@ static int ds_set_prop(struct emul_dev *dev, const char *name, double value)
 	return 0;
 }
 
+static const struct emul_prop_desc ds_props[] = {
+	{"offset", ds_get_offset, ds_set_offset},
+	{0},
+};
+
 const struct emul_opt_desc emul_ds1307_opts[] = {
 	{"offset", -OFFSET_MAX, OFFSET_MAX, 3, "-4000000000..4000000000 s, at most 3 decimals",
 	 false},
 	{0},
 };
 
-static void ds_destroy(struct emul_dev *dev)
-{
-	free(to_ds(dev));
-}
-
 static const struct emul_ops ds_ops = {
 	.xfer = ds_xfer,
-	.each_prop = ds_each_prop,
-	.get_prop = ds_get_prop,
-	.set_prop = ds_set_prop,
-	.destroy = ds_destroy,
+	.props = ds_props,
 };
 
 struct emul_dev *emul_ds1307_create(const struct cfg_emul *spec, char *err, size_t errlen)
 {
-	struct ds1307 *ds = calloc(1, sizeof(*ds));
+	struct ds1307 *ds = emul_dev_alloc(sizeof(*ds), &ds_ops, spec, err, errlen);
 
-	if (!ds) {
-		emul_set_err(err, errlen, spec, "out of memory");
-		errno = ENOMEM;
+	if (!ds)
 		return NULL;
-	}
-	emul_dev_init(&ds->dev, &ds_ops, spec);
 	ds->ds3231 = spec->model == EMUL_DS3231;
 	if (ds->ds3231) {
 		ds->regs[0x0e] = 0x1c;

@@ -74,6 +74,7 @@ struct eeprom {
 	struct emul_file *file; /* NULL when memory-only */
 	uint8_t mem[];
 };
+EMUL_DEV_FIRST(struct eeprom);
 
 static struct eeprom *to_eeprom(struct emul_dev *dev)
 {
@@ -225,13 +226,10 @@ struct emul_dev *emul_eeprom_create(const struct cfg_emul *spec, char *err, size
 		errno = EINVAL;
 		return NULL;
 	}
-	ee = calloc(1, sizeof(*ee) + geo->size);
-	if (!ee) {
-		emul_set_err(err, errlen, spec, "out of memory");
-		errno = ENOMEM;
+	ee = emul_dev_alloc(sizeof(*ee) + geo->size, spd ? &ee1004_ops : &eeprom_ops, spec, err,
+			    errlen);
+	if (!ee)
 		return NULL;
-	}
-	emul_dev_init(&ee->dev, spd ? &ee1004_ops : &eeprom_ops, spec);
 	if (spd) {
 		ee->dev.shared_addrs = ee1004_shared;
 		ee->dev.n_shared = sizeof(ee1004_shared);

@@ -26,16 +26,35 @@ struct emul_ops {
 	int (*stop)(struct emul_dev *dev);
 	/* Shared addresses (see emul_shared_addrs): messages there, any len; NULL if none. */
 	int (*xfer_shared)(struct emul_dev *dev, uint8_t addr, bool read, uint8_t *buf, size_t len);
-	/* Properties (see emul.h); each NULL when the model has none. */
+	/*
+	 * Properties (see emul.h) with fixed names: a table ended by a NULL name,
+	 * served by emul.c; NULL when the model has none or uses the callbacks.
+	 */
+	const struct emul_prop_desc *props;
+	/*
+	 * Properties with names that depend on the device (regmap "reg:0xNN"),
+	 * used when props is NULL; each NULL when the model has none.
+	 */
 	void (*each_prop)(struct emul_dev *dev, void (*fn)(void *ctx, const struct emul_prop *p),
 			  void *ctx);
 	int (*get_prop)(struct emul_dev *dev, const char *name, double *value);
 	int (*set_prop)(struct emul_dev *dev, const char *name, double value);
-	/* Frees the model's struct (the one embedding struct emul_dev). */
+	/*
+	 * Frees the model's struct (the one embedding struct emul_dev); NULL
+	 * when free() of the device (from emul_dev_alloc) is all it takes.
+	 */
 	void (*destroy)(struct emul_dev *dev);
 };
 
-/* Embedded as member `dev` of each model's struct. */
+/* One property with a fixed name (emul_ops.props). */
+struct emul_prop_desc {
+	const char *name; /* NULL ends a table */
+	double (*get)(struct emul_dev *dev);
+	/* 0 or -ERANGE (nothing changes); NULL: read-only (emul_set_prop gives -EROFS). */
+	int (*set)(struct emul_dev *dev, double value);
+};
+
+/* Embedded as member `dev` of each model's struct, its first member (emul_dev_alloc). */
 struct emul_dev {
 	const struct emul_ops *ops;
 	enum emul_model model;
@@ -44,8 +63,17 @@ struct emul_dev {
 	unsigned n_shared;
 };
 
-/* Fills the common part from the spec. */
-void emul_dev_init(struct emul_dev *dev, const struct emul_ops *ops, const struct cfg_emul *spec);
+/*
+ * Allocates a model's struct of `size` bytes (zeroed), whose first member is
+ * its struct emul_dev, and fills that from ops and the spec. Returns the
+ * struct (freed with free(), or by ops->destroy), or NULL with err filled and
+ * errno = ENOMEM.
+ */
+void *emul_dev_alloc(size_t size, const struct emul_ops *ops, const struct cfg_emul *spec,
+		     char *err, size_t errlen);
+
+/* A model's struct must begin with its struct emul_dev for emul_dev_alloc. */
+#define EMUL_DEV_FIRST(type) _Static_assert(offsetof(type, dev) == 0, #type ": dev not first")
 
 /*
  * Writes "--emulate '<spec>': <message>" into err (errlen bytes, may be 0).

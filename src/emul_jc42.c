@@ -23,8 +23,6 @@
 #include "emul_internal.h"
 
 #include <errno.h>
-#include <stdlib.h>
-#include <string.h>
 
 enum { JC42_CAP, JC42_CONF, JC42_UPPER, JC42_LOWER, JC42_CRIT, JC42_TEMP, JC42_MANID, JC42_DEVID };
 
@@ -51,6 +49,7 @@ struct jc42 {
 	int32_t temp;	   /* set, 1/16 C */
 	int32_t latched;   /* the temperature register's conversion, 1/16 C */
 };
+EMUL_DEV_FIRST(struct jc42);
 
 static struct jc42 *to_jc42(struct emul_dev *dev)
 {
@@ -152,61 +151,41 @@ static int jc42_xfer(struct emul_dev *dev, bool read, uint8_t *buf, size_t len)
 	return 0;
 }
 
-static void jc42_each_prop(struct emul_dev *dev, void (*fn)(void *ctx, const struct emul_prop *p),
-			   void *ctx)
+static double jc42_get_temp(struct emul_dev *dev)
 {
-	struct emul_prop p = {"temp", to_jc42(dev)->temp / 16.0, true};
-
-	fn(ctx, &p);
-}
-
-static int jc42_get_prop(struct emul_dev *dev, const char *name, double *value)
-{
-	if (strcmp(name, "temp"))
-		return -ENOENT;
-	*value = to_jc42(dev)->temp / 16.0;
-	return 0;
+	return to_jc42(dev)->temp / 16.0;
 }
 
 /* `temp` in C, truncated to 0.0625 C like the ADC. */
-static int jc42_set_prop(struct emul_dev *dev, const char *name, double value)
+static int jc42_set_temp(struct emul_dev *dev, double value)
 {
-	if (strcmp(name, "temp"))
-		return -ENOENT;
 	if (!(value >= JC42_TEMP_MIN && value <= JC42_TEMP_MAX))
 		return -ERANGE;
 	to_jc42(dev)->temp = (int32_t)emul_floor(value * 16.0 + 1e-9);
 	return 0;
 }
 
+static const struct emul_prop_desc jc42_props[] = {
+	{"temp", jc42_get_temp, jc42_set_temp},
+	{0},
+};
+
 const struct emul_opt_desc emul_jc42_opts[] = {
 	{"temp", JC42_TEMP_MIN, JC42_TEMP_MAX, 4, "-40..125 degC, at most 4 decimals", false},
 	{0},
 };
 
-static void jc42_destroy(struct emul_dev *dev)
-{
-	free(to_jc42(dev));
-}
-
 static const struct emul_ops jc42_ops = {
 	.xfer = jc42_xfer,
-	.each_prop = jc42_each_prop,
-	.get_prop = jc42_get_prop,
-	.set_prop = jc42_set_prop,
-	.destroy = jc42_destroy,
+	.props = jc42_props,
 };
 
 struct emul_dev *emul_jc42_create(const struct cfg_emul *spec, char *err, size_t errlen)
 {
-	struct jc42 *j = calloc(1, sizeof(*j));
+	struct jc42 *j = emul_dev_alloc(sizeof(*j), &jc42_ops, spec, err, errlen);
 
-	if (!j) {
-		emul_set_err(err, errlen, spec, "out of memory");
-		errno = ENOMEM;
+	if (!j)
 		return NULL;
-	}
-	emul_dev_init(&j->dev, &jc42_ops, spec);
 	j->temp = j->latched = 25 * 16;
 	return &j->dev;
 }

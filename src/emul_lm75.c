@@ -16,8 +16,6 @@
 #include "emul_internal.h"
 
 #include <errno.h>
-#include <stdlib.h>
-#include <string.h>
 
 enum lm75_reg {
 	LM75_REG_TEMP = 0,
@@ -37,6 +35,7 @@ struct lm75 {
 	uint16_t thyst;
 	uint16_t tos;
 };
+EMUL_DEV_FIRST(struct lm75);
 
 static struct lm75 *to_lm75(struct emul_dev *dev)
 {
@@ -134,64 +133,41 @@ static double lm75_reg_to_temp(uint16_t reg)
 	return (double)(int16_t)reg / 256.0;
 }
 
-static void lm75_each_prop(struct emul_dev *dev, void (*fn)(void *ctx, const struct emul_prop *p),
-			   void *ctx)
+static double lm75_get_temp(struct emul_dev *dev)
 {
-	struct emul_prop p = {.name = "temp",
-			      .value = lm75_reg_to_temp(to_lm75(dev)->temp),
-			      .writable = true};
-
-	fn(ctx, &p);
-}
-
-static int lm75_get_prop(struct emul_dev *dev, const char *name, double *value)
-{
-	if (strcmp(name, "temp") != 0)
-		return -ENOENT;
-	*value = lm75_reg_to_temp(to_lm75(dev)->temp);
-	return 0;
+	return lm75_reg_to_temp(to_lm75(dev)->temp);
 }
 
 /* `temp` in degrees C, stored as the sensor would read it (0.5 C steps, truncated). */
-static int lm75_set_prop(struct emul_dev *dev, const char *name, double value)
+static int lm75_set_temp(struct emul_dev *dev, double value)
 {
-	if (strcmp(name, "temp") != 0)
-		return -ENOENT;
 	if (!(value >= -128.0 && value < 128.0))
 		return -ERANGE;
 	to_lm75(dev)->temp = lm75_temp_to_reg((int32_t)(value * 1000.0 + (value < 0 ? -0.5 : 0.5)));
 	return 0;
 }
 
+static const struct emul_prop_desc lm75_props[] = {
+	{"temp", lm75_get_temp, lm75_set_temp},
+	{0},
+};
+
 const struct emul_opt_desc emul_lm75_opts[] = {
 	{"temp", -55.0, 125.0, 3, "-55..125 degC, at most 3 decimals", false},
 	{0},
 };
 
-static void lm75_destroy(struct emul_dev *dev)
-{
-	free(to_lm75(dev));
-}
-
 static const struct emul_ops lm75_ops = {
 	.xfer = lm75_xfer,
-	.each_prop = lm75_each_prop,
-	.get_prop = lm75_get_prop,
-	.set_prop = lm75_set_prop,
-	.destroy = lm75_destroy,
+	.props = lm75_props,
 };
 
 struct emul_dev *emul_lm75_create(const struct cfg_emul *spec, char *err, size_t errlen)
 {
-	struct lm75 *lm;
+	struct lm75 *lm = emul_dev_alloc(sizeof(*lm), &lm75_ops, spec, err, errlen);
 
-	lm = calloc(1, sizeof(*lm));
-	if (!lm) {
-		emul_set_err(err, errlen, spec, "out of memory");
-		errno = ENOMEM;
+	if (!lm)
 		return NULL;
-	}
-	emul_dev_init(&lm->dev, &lm75_ops, spec);
 	lm->pointer = LM75_REG_TEMP;
 	lm->conf = 0;
 	lm->temp = lm75_temp_to_reg(25000);

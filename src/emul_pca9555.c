@@ -18,8 +18,6 @@
 #include "emul_internal.h"
 
 #include <errno.h>
-#include <stdlib.h>
-#include <string.h>
 
 struct pca9555 {
 	struct emul_dev dev;
@@ -27,6 +25,7 @@ struct pca9555 {
 	uint16_t output, polarity, config;
 	uint16_t inputs; /* levels driven from outside onto input pins */
 };
+EMUL_DEV_FIRST(struct pca9555);
 
 static struct pca9555 *to_pca(struct emul_dev *dev)
 {
@@ -98,46 +97,36 @@ static double outputs(const struct pca9555 *p)
 	return (double)(p->output & (uint16_t)~p->config);
 }
 
-static void pca_each_prop(struct emul_dev *dev, void (*fn)(void *ctx, const struct emul_prop *p),
-			  void *ctx)
+static double pca_get_inputs(struct emul_dev *dev)
 {
-	struct pca9555 *p = to_pca(dev);
-	struct emul_prop in = {"inputs", p->inputs, true};
-	struct emul_prop out = {"outputs", outputs(p), false};
-	struct emul_prop conf = {"config", p->config, false};
-
-	fn(ctx, &in);
-	fn(ctx, &out);
-	fn(ctx, &conf);
+	return to_pca(dev)->inputs;
 }
 
-static int pca_get_prop(struct emul_dev *dev, const char *name, double *value)
+static double pca_get_outputs(struct emul_dev *dev)
 {
-	struct pca9555 *p = to_pca(dev);
+	return outputs(to_pca(dev));
+}
 
-	if (!strcmp(name, "inputs"))
-		*value = p->inputs;
-	else if (!strcmp(name, "outputs"))
-		*value = outputs(p);
-	else if (!strcmp(name, "config"))
-		*value = p->config;
-	else
-		return -ENOENT;
-	return 0;
+static double pca_get_config(struct emul_dev *dev)
+{
+	return to_pca(dev)->config;
 }
 
 /* `inputs`: a 16-bit integer; `outputs` and `config` are the guest's to set. */
-static int pca_set_prop(struct emul_dev *dev, const char *name, double value)
+static int pca_set_inputs(struct emul_dev *dev, double value)
 {
-	if (!strcmp(name, "outputs") || !strcmp(name, "config"))
-		return -EROFS;
-	if (strcmp(name, "inputs"))
-		return -ENOENT;
 	if (!(value >= 0 && value <= 65535) || value != (double)(uint16_t)value)
 		return -ERANGE;
 	to_pca(dev)->inputs = (uint16_t)value;
 	return 0;
 }
+
+static const struct emul_prop_desc pca_props[] = {
+	{"inputs", pca_get_inputs, pca_set_inputs},
+	{"outputs", pca_get_outputs, NULL},
+	{"config", pca_get_config, NULL},
+	{0},
+};
 
 const struct emul_opt_desc emul_pca9555_opts[] = {
 	{"inputs", 0, 65535, 0, "0..65535 (0x0000..0xffff)", false},
@@ -146,29 +135,17 @@ const struct emul_opt_desc emul_pca9555_opts[] = {
 	{0},
 };
 
-static void pca_destroy(struct emul_dev *dev)
-{
-	free(to_pca(dev));
-}
-
 static const struct emul_ops pca_ops = {
 	.xfer = pca_xfer,
-	.each_prop = pca_each_prop,
-	.get_prop = pca_get_prop,
-	.set_prop = pca_set_prop,
-	.destroy = pca_destroy,
+	.props = pca_props,
 };
 
 struct emul_dev *emul_pca9555_create(const struct cfg_emul *spec, char *err, size_t errlen)
 {
-	struct pca9555 *p = calloc(1, sizeof(*p));
+	struct pca9555 *p = emul_dev_alloc(sizeof(*p), &pca_ops, spec, err, errlen);
 
-	if (!p) {
-		emul_set_err(err, errlen, spec, "out of memory");
-		errno = ENOMEM;
+	if (!p)
 		return NULL;
-	}
-	emul_dev_init(&p->dev, &pca_ops, spec);
 	p->output = 0xffff;
 	p->config = 0xffff;
 	return &p->dev;

@@ -35,6 +35,7 @@ struct regmap {
 	char (*names)[PROP_NAME_MAX]; /* n_listed entries, property names */
 	uint32_t ptr;		      /* register pointer, < size */
 };
+EMUL_DEV_FIRST(struct regmap);
 
 static struct regmap *to_regmap(struct emul_dev *dev)
 {
@@ -431,17 +432,14 @@ out:
 
 struct emul_dev *emul_regmap_create(const struct cfg_emul *spec, char *err, size_t errlen)
 {
-	struct regmap *rm = calloc(1, sizeof(*rm));
+	struct regmap *rm = emul_dev_alloc(sizeof(*rm), &regmap_ops, spec, err, errlen);
 	char msg[300];
 	size_t len = 0;
 	char *text;
 	int ret;
 
-	if (!rm) {
-		emul_set_err(err, errlen, spec, "out of memory");
-		errno = ENOMEM;
+	if (!rm)
 		return NULL;
-	}
 	text = read_file(spec->map, &len);
 	if (!text) {
 		ret = -errno;
@@ -466,7 +464,6 @@ struct emul_dev *emul_regmap_create(const struct cfg_emul *spec, char *err, size
 	for (uint32_t i = 0; i < rm->map.n_listed; i++)
 		snprintf(rm->names[i], sizeof(rm->names[i]),
 			 rm->map.reg_bytes == 2 ? "reg:0x%04x" : "reg:0x%02x", rm->map.listed[i]);
-	emul_dev_init(&rm->dev, &regmap_ops, spec);
 	return &rm->dev;
 
 err_free:

@@ -30,8 +30,6 @@
 #include "emul_internal.h"
 
 #include <errno.h>
-#include <stdlib.h>
-#include <string.h>
 
 #define SHT3X_STATUS_RESET    0x8010
 #define SHT3X_STATUS_ALERT    0x8000
@@ -59,6 +57,7 @@ struct sht3x {
 	uint64_t period_ns;   /* periodic mode; 0 = single shot */
 	int64_t last_fetched; /* periodic: index of the last fetched measurement */
 };
+EMUL_DEV_FIRST(struct sht3x);
 
 static struct sht3x *to_sht3x(struct emul_dev *dev)
 {
@@ -292,48 +291,39 @@ static double raw_to_rh(uint16_t raw)
 	return 100.0 * raw / 65535.0;
 }
 
-static void sht3x_each_prop(struct emul_dev *dev, void (*fn)(void *ctx, const struct emul_prop *p),
-			    void *ctx)
+static double sht3x_get_temp(struct emul_dev *dev)
 {
-	struct sht3x *s = to_sht3x(dev);
-	struct emul_prop t = {"temp", raw_to_temp(s->t_raw), true};
-	struct emul_prop h = {"humidity", raw_to_rh(s->rh_raw), true};
-
-	fn(ctx, &t);
-	fn(ctx, &h);
+	return raw_to_temp(to_sht3x(dev)->t_raw);
 }
 
-static int sht3x_get_prop(struct emul_dev *dev, const char *name, double *value)
+static double sht3x_get_rh(struct emul_dev *dev)
 {
-	struct sht3x *s = to_sht3x(dev);
+	return raw_to_rh(to_sht3x(dev)->rh_raw);
+}
 
-	if (!strcmp(name, "temp"))
-		*value = raw_to_temp(s->t_raw);
-	else if (!strcmp(name, "humidity"))
-		*value = raw_to_rh(s->rh_raw);
-	else
-		return -ENOENT;
+/* `temp` in C (-45..130): nearest ADC code. */
+static int sht3x_set_temp(struct emul_dev *dev, double value)
+{
+	if (!(value >= SHT3X_TEMP_MIN && value <= SHT3X_TEMP_MAX))
+		return -ERANGE;
+	to_sht3x(dev)->t_raw = (uint16_t)emul_round((value + 45.0) * 65535.0 / 175.0);
 	return 0;
 }
 
-/* `temp` in C (-45..130), `humidity` in %RH (0..100): nearest ADC code. */
-static int sht3x_set_prop(struct emul_dev *dev, const char *name, double value)
+/* `humidity` in %RH (0..100): nearest ADC code. */
+static int sht3x_set_rh(struct emul_dev *dev, double value)
 {
-	struct sht3x *s = to_sht3x(dev);
-
-	if (!strcmp(name, "temp")) {
-		if (!(value >= SHT3X_TEMP_MIN && value <= SHT3X_TEMP_MAX))
-			return -ERANGE;
-		s->t_raw = (uint16_t)emul_round((value + 45.0) * 65535.0 / 175.0);
-	} else if (!strcmp(name, "humidity")) {
-		if (!(value >= 0.0 && value <= 100.0))
-			return -ERANGE;
-		s->rh_raw = (uint16_t)emul_round(value * 65535.0 / 100.0);
-	} else {
-		return -ENOENT;
-	}
+	if (!(value >= 0.0 && value <= 100.0))
+		return -ERANGE;
+	to_sht3x(dev)->rh_raw = (uint16_t)emul_round(value * 65535.0 / 100.0);
 	return 0;
 }
+
+static const struct emul_prop_desc sht3x_props[] = {
+	{"temp", sht3x_get_temp, sht3x_set_temp},
+	{"humidity", sht3x_get_rh, sht3x_set_rh},
+	{0},
+};
 
 const struct emul_opt_desc emul_sht3x_opts[] = {
 	{"temp", SHT3X_TEMP_MIN, SHT3X_TEMP_MAX, 3, "-45..130 degC, at most 3 decimals", false},
@@ -341,31 +331,19 @@ const struct emul_opt_desc emul_sht3x_opts[] = {
 	{0},
 };
 
-static void sht3x_destroy(struct emul_dev *dev)
-{
-	free(to_sht3x(dev));
-}
-
 static const struct emul_ops sht3x_ops = {
 	.xfer = sht3x_xfer,
-	.each_prop = sht3x_each_prop,
-	.get_prop = sht3x_get_prop,
-	.set_prop = sht3x_set_prop,
-	.destroy = sht3x_destroy,
+	.props = sht3x_props,
 };
 
 struct emul_dev *emul_sht3x_create(const struct cfg_emul *spec, char *err, size_t errlen)
 {
-	struct sht3x *s = calloc(1, sizeof(*s));
+	struct sht3x *s = emul_dev_alloc(sizeof(*s), &sht3x_ops, spec, err, errlen);
 
-	if (!s) {
-		emul_set_err(err, errlen, spec, "out of memory");
-		errno = ENOMEM;
+	if (!s)
 		return NULL;
-	}
-	emul_dev_init(&s->dev, &sht3x_ops, spec);
 	reset(s);
-	sht3x_set_prop(&s->dev, "temp", 25.0);
-	sht3x_set_prop(&s->dev, "humidity", 50.0);
+	sht3x_set_temp(&s->dev, 25.0);
+	sht3x_set_rh(&s->dev, 50.0);
 	return &s->dev;
 }

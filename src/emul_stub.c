@@ -10,7 +10,6 @@
 #include "emul_internal.h"
 
 #include <errno.h>
-#include <stdlib.h>
 
 #define STUB_NREGS 256
 
@@ -19,6 +18,7 @@ struct stub {
 	uint8_t pointer; /* wraps by its type */
 	uint8_t regs[STUB_NREGS];
 };
+EMUL_DEV_FIRST(struct stub);
 
 static struct stub *to_stub(struct emul_dev *dev)
 {
@@ -42,26 +42,13 @@ static int stub_xfer(struct emul_dev *dev, bool read, uint8_t *buf, size_t len)
 	return 0;
 }
 
-static void stub_destroy(struct emul_dev *dev)
-{
-	free(to_stub(dev));
-}
-
 static const struct emul_ops stub_ops = {
 	.xfer = stub_xfer,
-	.destroy = stub_destroy,
 };
 
 struct emul_dev *emul_stub_create(const struct cfg_emul *spec, char *err, size_t errlen)
 {
-	struct stub *st;
+	struct stub *st = emul_dev_alloc(sizeof(*st), &stub_ops, spec, err, errlen);
 
-	st = calloc(1, sizeof(*st));
-	if (!st) {
-		emul_set_err(err, errlen, spec, "out of memory");
-		errno = ENOMEM;
-		return NULL;
-	}
-	emul_dev_init(&st->dev, &stub_ops, spec);
-	return &st->dev;
+	return st ? &st->dev : NULL;
 }

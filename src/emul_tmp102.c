@@ -24,8 +24,6 @@
 #include "emul_internal.h"
 
 #include <errno.h>
-#include <stdlib.h>
-#include <string.h>
 
 enum { TMP102_TEMP, TMP102_CONF, TMP102_TLOW, TMP102_THIGH };
 
@@ -50,6 +48,7 @@ struct tmp102 {
 	int32_t tlow, thigh;
 	bool alert; /* thermostat active */
 };
+EMUL_DEV_FIRST(struct tmp102);
 
 static struct tmp102 *to_tmp102(struct emul_dev *dev)
 {
@@ -154,61 +153,41 @@ static double count_to_temp(int32_t count)
 	return count / 16.0;
 }
 
-static void tmp102_each_prop(struct emul_dev *dev, void (*fn)(void *ctx, const struct emul_prop *p),
-			     void *ctx)
+static double tmp102_get_temp(struct emul_dev *dev)
 {
-	struct emul_prop p = {"temp", count_to_temp(to_tmp102(dev)->temp), true};
-
-	fn(ctx, &p);
-}
-
-static int tmp102_get_prop(struct emul_dev *dev, const char *name, double *value)
-{
-	if (strcmp(name, "temp"))
-		return -ENOENT;
-	*value = count_to_temp(to_tmp102(dev)->temp);
-	return 0;
+	return count_to_temp(to_tmp102(dev)->temp);
 }
 
 /* `temp` in C: the ADC result is truncated to 0.0625 C (toward minus infinity). */
-static int tmp102_set_prop(struct emul_dev *dev, const char *name, double value)
+static int tmp102_set_temp(struct emul_dev *dev, double value)
 {
-	if (strcmp(name, "temp"))
-		return -ENOENT;
 	if (!(value >= TMP102_TEMP_MIN && value <= TMP102_TEMP_MAX))
 		return -ERANGE;
 	to_tmp102(dev)->temp = (int32_t)emul_floor(value * 16.0 + 1e-9);
 	return 0;
 }
 
+static const struct emul_prop_desc tmp102_props[] = {
+	{"temp", tmp102_get_temp, tmp102_set_temp},
+	{0},
+};
+
 const struct emul_opt_desc emul_tmp102_opts[] = {
 	{"temp", TMP102_TEMP_MIN, TMP102_TEMP_MAX, 4, "-55..150 degC, at most 4 decimals", false},
 	{0},
 };
 
-static void tmp102_destroy(struct emul_dev *dev)
-{
-	free(to_tmp102(dev));
-}
-
 static const struct emul_ops tmp102_ops = {
 	.xfer = tmp102_xfer,
-	.each_prop = tmp102_each_prop,
-	.get_prop = tmp102_get_prop,
-	.set_prop = tmp102_set_prop,
-	.destroy = tmp102_destroy,
+	.props = tmp102_props,
 };
 
 struct emul_dev *emul_tmp102_create(const struct cfg_emul *spec, char *err, size_t errlen)
 {
-	struct tmp102 *t = calloc(1, sizeof(*t));
+	struct tmp102 *t = emul_dev_alloc(sizeof(*t), &tmp102_ops, spec, err, errlen);
 
-	if (!t) {
-		emul_set_err(err, errlen, spec, "out of memory");
-		errno = ENOMEM;
+	if (!t)
 		return NULL;
-	}
-	emul_dev_init(&t->dev, &tmp102_ops, spec);
 	t->conf = TMP102_CONF_RESET & ~TMP102_CONF_AL;
 	t->temp = 25 * 16;
 	t->tlow = 75 * 16;

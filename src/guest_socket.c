@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "guest_socket.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,14 +32,6 @@
 
 static void take_spare(int like);
 
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000};
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 /* 1 if something accepts connections at path (a live socket), 0 if refused, or -errno. */
 static int socket_is_live(const char *path)
 {
@@ -64,11 +57,7 @@ static bool same_file(const struct stat *a, const struct stat *b)
 /* Milliseconds since st's inode changed (bind() creates it; chmod/chown change it); <0 if ahead. */
 static long ms_since_change(const struct stat *st)
 {
-	struct timespec now;
-
-	clock_gettime(CLOCK_REALTIME, &now);
-	return (long)((now.tv_sec - st->st_ctim.tv_sec) * 1000L +
-		      (now.tv_nsec - st->st_ctim.tv_nsec) / 1000000L);
+	return (long)((real_ns() - timespec_ns(&st->st_ctim)) / CLOCK_NS_PER_MS);
 }
 
 /*
@@ -534,14 +523,6 @@ static void kick_watch_hook(struct vu_dev *dev, void *ctx)
 	kick_watch_sync(kw, kw->ep, dev);
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static inline void cpu_relax(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
@@ -569,7 +550,7 @@ static int poll_ring(void *arg)
 	struct poll_args *a = arg;
 	struct vu_dev *dev = a->dev;
 	int ep = a->ep;
-	uint64_t deadline = now_ns() + a->window_ns;
+	uint64_t deadline = mono_ns() + a->window_ns;
 
 	for (unsigned i = 1;; i++) {
 		if (vu_dev_poll_ready(dev))
@@ -577,7 +558,7 @@ static int poll_ring(void *arg)
 		if (i % 32 == 0) {
 			struct epoll_event ev;
 
-			if (now_ns() >= deadline)
+			if (mono_ns() >= deadline)
 				return POLL_EXPIRED;
 			if (epoll_wait(ep, &ev, 1, 0) > 0)
 				return POLL_EVENT;
@@ -629,7 +610,7 @@ static bool serve_connection(struct guest_socket *gs, int conn)
 				err = ret;
 				break;
 			}
-			wait_start = now_ns();
+			wait_start = mono_ns();
 			if (pw.ns) {
 				struct poll_args pa = {&dev, ep, pw.ns};
 
@@ -641,7 +622,7 @@ static bool serve_connection(struct guest_socket *gs, int conn)
 				}
 			}
 			if (pr == POLL_WORK) {
-				poll_window_update(&pw, now_ns() - wait_start);
+				poll_window_update(&pw, mono_ns() - wait_start);
 				ret = vu_dev_serve(&dev, false);
 				if (ret < 0) {
 					err = ret;
@@ -667,7 +648,7 @@ static bool serve_connection(struct guest_socket *gs, int conn)
 			break;
 		}
 		if (wait_start)
-			poll_window_update(&pw, now_ns() - wait_start);
+			poll_window_update(&pw, mono_ns() - wait_start);
 		for (int i = 0; i < n; i++) {
 			switch (evs[i].data.u32) {
 			case W_QUIT:

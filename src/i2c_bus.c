@@ -10,6 +10,8 @@
 #include "i2c_host.h"
 #include "i2c_readonly.h"
 #include "log.h"
+#include "addr_set.h"
+#include "clock.h"
 
 #define MAX_ADAPTERS  64
 #define MAX_HOST_MSGS 64 /* the group limit of virtio_i2c; i2c_host enforces the kernel's 42 */
@@ -309,21 +311,6 @@ bool i2c_bus_has(const struct i2c_bus *bus, unsigned addr)
 	       __atomic_load_n(&bus->slots[addr].kind, __ATOMIC_ACQUIRE) != SLOT_NONE;
 }
 
-/* The slots a transfer uses, as a 128-bit set; visited in ascending address order. */
-struct addr_set {
-	uint64_t w[2];
-};
-
-static void addr_set_add(struct addr_set *set, unsigned a)
-{
-	set->w[a / 64] |= 1ull << (a % 64);
-}
-
-static bool addr_set_has(const struct addr_set *set, unsigned a)
-{
-	return set->w[a / 64] >> (a % 64) & 1;
-}
-
 /* The emulated devices a message at addr reaches: its device, or every sharer. */
 static unsigned emul_targets(struct i2c_bus *bus, unsigned addr, struct emul_dev **out)
 {
@@ -382,7 +369,7 @@ static unsigned transfer_emul(struct i2c_bus *bus, struct i2c_msg_buf *msgs, uns
 			      bool nack_after)
 {
 	struct emul_dev *devs[MAX_SHARERS], *prev[MAX_SHARERS];
-	struct addr_set stopped = {{0, 0}};
+	struct addr_set stopped = {0};
 	unsigned done, n_devs = 0, n_prev = 0;
 	bool stop_failed = false;
 
@@ -460,10 +447,13 @@ static unsigned transfer_host(struct i2c_bus *bus, struct i2c_msg_buf *msgs, uns
 	return i2c_host_transfer(ad, host, allowed) == allowed ? allowed : 0;
 }
 
-/* The lock of every slot in set, in ascending address order (lock) or any order (unlock). */
+/*
+ * The lock of every slot in set (the slots a transfer uses), in ascending
+ * address order (lock) or any order (unlock).
+ */
 static void lock_slots(struct i2c_bus *bus, const struct addr_set *set, bool lock)
 {
-	for (unsigned w = 0; w < 2; w++) {
+	for (unsigned w = 0; w < ADDR_SET_WORDS; w++) {
 		for (uint64_t bits = set->w[w]; bits; bits &= bits - 1) {
 			pthread_mutex_t *m = &bus->slots[w * 64 + __builtin_ctzll(bits)].lock;
 
@@ -490,7 +480,7 @@ struct transfer_faults {
 static unsigned apply_faults(struct i2c_bus *bus, const struct i2c_msg_buf *msgs,
 			     unsigned reachable, struct transfer_faults *tf)
 {
-	struct addr_set seen = {{0, 0}};
+	struct addr_set seen = {0};
 
 	for (unsigned i = 0; i < reachable; i++) {
 		unsigned a = msgs[i].addr;
@@ -595,18 +585,9 @@ out:
 	return done;
 }
 
-/* Sleeps ms milliseconds (an injected delay), whatever signals come. */
-static void sleep_ms(uint32_t ms)
-{
-	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000};
-
-	while (clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, &ts) == EINTR)
-		;
-}
-
 unsigned i2c_bus_transfer(struct i2c_bus *bus, struct i2c_msg_buf *msgs, unsigned n)
 {
-	struct addr_set touched = {{0, 0}};
+	struct addr_set touched = {0};
 	uint32_t delay_ms = 0;
 	unsigned done;
 

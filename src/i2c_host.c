@@ -19,6 +19,8 @@
 #include "i2c_smbus.h"
 #include "i2c_sysfs.h"
 #include "log.h"
+#include "addr_set.h"
+#include "clock.h"
 
 #define WARN_INTERVAL_NS 1000000000LL /* at most one bus-error warning per adapter per second */
 
@@ -37,7 +39,7 @@ struct i2c_host_adapter {
 	pthread_mutex_t lock; /* held around a whole transfer; protects everything below */
 	bool gone;
 	bool zero_len_rejected; /* I2C_RDWR refused a zero-length message: use SMBus quick */
-	uint64_t claimed[2];	/* bitmap of claimed 7-bit addresses */
+	struct addr_set claimed; /* 7-bit addresses with a device set up on this adapter */
 	long long last_warn_ns;
 	unsigned suppressed;
 };
@@ -144,11 +146,6 @@ err_free:
 	return NULL;
 }
 
-static bool addr_claimed(const struct i2c_host_adapter *ad, unsigned addr)
-{
-	return ad->claimed[addr / 64] & (1ull << (addr % 64));
-}
-
 static int set_addr_lock(struct i2c_host_adapter *ad, unsigned addr, short type)
 {
 	struct flock fl = {
@@ -171,7 +168,7 @@ static int claim_locked(struct i2c_host_adapter *ad, uint8_t addr, const char *s
 			 addr);
 		return -EINVAL;
 	}
-	if (addr_claimed(ad, addr)) {
+	if (addr_set_has(&ad->claimed, addr)) {
 		snprintf(err, errlen, "i2c-%u address 0x%02x is given twice", ad->nr, addr);
 		return -EEXIST;
 	}
@@ -216,7 +213,7 @@ static int claim_locked(struct i2c_host_adapter *ad, uint8_t addr, const char *s
 				 ad->nr, addr);
 		return -EBUSY;
 	}
-	ad->claimed[addr / 64] |= 1ull << (addr % 64);
+	addr_set_add(&ad->claimed, addr);
 	return 0;
 }
 
@@ -261,14 +258,6 @@ bool i2c_host_gone(const struct i2c_host_adapter *ad)
 	return __atomic_load_n(&ad->gone, __ATOMIC_ACQUIRE);
 }
 
-static long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 /*
  * ENODEV also means "no chip at this address" on some adapters (i2c-stub), so
  * the adapter counts as gone only when its node disappeared or was replaced.
@@ -304,7 +293,7 @@ static void report_error(struct i2c_host_adapter *ad, int e, unsigned addr, cons
 			  strerror(e));
 		return;
 	}
-	now = now_ns();
+	now = (long long)mono_ns();
 	if (ad->last_warn_ns && now - ad->last_warn_ns < WARN_INTERVAL_NS) {
 		ad->suppressed++;
 		return;
@@ -388,7 +377,7 @@ static unsigned xfer_quick(struct i2c_host_adapter *ad, struct i2c_msg_buf *msg)
  */
 static int claim_group(struct i2c_host_adapter *ad, const struct i2c_msg_buf *msgs, unsigned n)
 {
-	uint64_t done[2] = {0, 0};
+	struct addr_set done = {0};
 
 	for (unsigned i = 0; i < n; i++) {
 		unsigned a = msgs[i].addr;
@@ -396,9 +385,9 @@ static int claim_group(struct i2c_host_adapter *ad, const struct i2c_msg_buf *ms
 
 		if (a > VI2C_MAX_ADDR)
 			return -EINVAL;
-		if (done[a / 64] & (1ull << (a % 64)))
+		if (addr_set_has(&done, a))
 			continue;
-		done[a / 64] |= 1ull << (a % 64);
+		addr_set_add(&done, a);
 		if (ioctl(ad->fd, I2C_SLAVE, (unsigned long)a) < 0) {
 			e = errno;
 			report_error(ad, e, a, "I2C_SLAVE");

@@ -72,6 +72,7 @@ int i2c_host_claim(struct i2c_host_adapter *ad, uint8_t addr, const char *sysfs_
 void i2c_host_close(struct i2c_host_adapter *ad);
 
 unsigned i2c_host_nr(const struct i2c_host_adapter *ad);
+/* i2c_host_i2c_mode, _funcs and _gone: only the unit tests read them (test_i2c_host). */
 bool i2c_host_i2c_mode(const struct i2c_host_adapter *ad);
 /* The I2C_FUNCS mask read at open. */
 unsigned long i2c_host_funcs(const struct i2c_host_adapter *ad);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "log.h"
+#include "clock.h"
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -85,14 +86,6 @@ static void emit(enum log_level level, const char *text)
 		return;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * Rate-limit state of every registered socket, and the registry itself. One
  * lock for all: a socket's thread and the ticker both touch its state.
@@ -131,7 +124,7 @@ static bool ratelimit_pass(const char *name, struct log_ratelimit *rl, enum log_
 	bool pass;
 
 	pthread_mutex_lock(&rl_lock);
-	roll_window(name, rl, now_ms());
+	roll_window(name, rl, mono_ms());
 	pass = rl->in_window[level] < LOG_RATE_BURST;
 	if (pass)
 		rl->in_window[level]++;
@@ -172,7 +165,7 @@ void log_set_guest(const char *name, struct log_ratelimit *rl)
 
 void log_tick(void)
 {
-	int64_t now = now_ms();
+	int64_t now = mono_ms();
 
 	pthread_mutex_lock(&rl_lock);
 	for (struct log_ratelimit *rl = registered; rl; rl = rl->next_registered) {
@@ -200,12 +193,7 @@ static void *ticker_main(void *arg)
 	(void)arg;
 	pthread_mutex_lock(&ticker.lock);
 	while (!ticker.stop) {
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_nsec += LOG_TICK_MS * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		ts = clock_deadline_ms(CLOCK_MONOTONIC, LOG_TICK_MS);
 		pthread_cond_timedwait(&ticker.cond, &ticker.lock, &ts);
 		pthread_mutex_unlock(&ticker.lock);
 		log_tick();

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "clock.h"
 #include "control.h"
 #include "counters.h"
 #include "emul.h"
@@ -212,8 +213,7 @@ static bool join_all(struct guest_socket *gs, unsigned n, struct control_server 
 	struct timespec deadline;
 	bool all = true;
 
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += SHUTDOWN_GRACE_MS / 1000;
+	deadline = clock_deadline_ms(CLOCK_REALTIME, SHUTDOWN_GRACE_MS);
 	if (!control_join(control, &deadline))
 		all = false;
 	for (unsigned i = 0; i < n; i++) {

@@ -31,7 +31,6 @@ static const int allowed_syscalls[] = {
 	SCMP_SYS(pread64),
 	SCMP_SYS(pwrite64),
 	SCMP_SYS(preadv),
-	SCMP_SYS(pwritev),
 	SCMP_SYS(recvmsg),
 	SCMP_SYS(sendmsg),
 	SCMP_SYS(recvfrom),

@@ -28,7 +28,10 @@ struct sandbox_opts {
 /* Returns 0, or -errno with err filled (one line); on error nothing may have been applied. */
 int sandbox_enter(const struct sandbox_opts *opts, char *err, size_t errlen);
 
-/* True if the calling thread runs under a seccomp filter (reads /proc/self/status). */
+/*
+ * True if the calling thread runs under a seccomp filter (reads
+ * /proc/self/status). Only the unit tests use it (test_sandbox).
+ */
 bool sandbox_active(void);
 
 #endif

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "trace.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -110,16 +111,13 @@ char *trace_format(const char *socket, const struct i2c_msg_buf *msgs, unsigned 
 void trace_group(const char *socket, const struct i2c_msg_buf *msgs, unsigned n, unsigned done,
 		 const struct trace_stamp *ts)
 {
-	struct timespec now;
 	uint64_t elapsed;
 	char *text;
 	size_t len, off = 0;
 
 	if (trace_fd < 0 || !ts->mono.tv_sec)
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	elapsed = (uint64_t)(now.tv_sec - ts->mono.tv_sec) * 1000000000u + (uint64_t)now.tv_nsec -
-		  (uint64_t)ts->mono.tv_nsec;
+	elapsed = (uint64_t)(clock_read_ns(CLOCK_MONOTONIC) - timespec_ns(&ts->mono));
 	text = trace_format(socket, msgs, n, done, &ts->real, elapsed);
 	if (!text)
 		return;

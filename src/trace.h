@@ -47,6 +47,7 @@ int trace_open(const char *path, char *err, size_t errlen);
 /* Turns tracing off and closes the file. */
 void trace_close(void);
 
+/* Whether a trace file is open. Only the unit tests use it (test_trace). */
 bool trace_enabled(void);
 
 /* Records the start of a group (does nothing when tracing is off). */

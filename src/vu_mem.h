@@ -73,7 +73,10 @@ int vu_mem_remove(struct vu_mem *mem, const struct vhost_user_mem_region *region
 /* Unmaps everything. */
 void vu_mem_clear(struct vu_mem *mem);
 
-/* Host pointer for [gpa, gpa + len) if it lies inside one region, else NULL. */
+/*
+ * Host pointer for [gpa, gpa + len) if it lies inside one region, else NULL.
+ * Only the unit tests use it (test_vu_mem); the daemon copies (vu_mem_read/write).
+ */
 void *vu_mem_gpa_to_hva(const struct vu_mem *mem, uint64_t gpa, uint64_t len);
 
 /* Host pointer for the VMM virtual range [uva, uva + len), else NULL. */

@@ -21,7 +21,7 @@
 #include "daemon.h"
 #include "vu_frontend.h"
 
-static int64_t now_ms(void)
+int64_t monotonic_ms(void)
 {
 	struct timespec ts;
 
@@ -195,7 +195,7 @@ static bool process_has_socket(pid_t pid, unsigned long inode)
  */
 int daemon_wait_socket(struct daemon *d, const char *path, int timeout_ms)
 {
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = monotonic_ms() + timeout_ms;
 	unsigned long inode;
 
 	for (;;) {
@@ -204,7 +204,7 @@ int daemon_wait_socket(struct daemon *d, const char *path, int timeout_ms)
 			return 0;
 		if (!daemon_alive(d))
 			return -ECHILD;
-		if (now_ms() >= deadline)
+		if (monotonic_ms() >= deadline)
 			return -ETIMEDOUT;
 		usleep(5000);
 	}
@@ -262,7 +262,7 @@ static int reap(struct daemon *d, int options, int *exit_code)
 
 int daemon_wait_exit(struct daemon *d, int timeout_ms, int *exit_code)
 {
-	int64_t deadline = now_ms() + timeout_ms;
+	int64_t deadline = monotonic_ms() + timeout_ms;
 	int err;
 
 	if (d->pid <= 0 && d->reaped) {
@@ -281,7 +281,7 @@ int daemon_wait_exit(struct daemon *d, int timeout_ms, int *exit_code)
 			d->reaped = false;
 		if (err != -EAGAIN)
 			return err;
-		if (now_ms() >= deadline)
+		if (monotonic_ms() >= deadline)
 			return -ETIMEDOUT;
 		usleep(2000);
 	}
@@ -442,6 +442,32 @@ bool daemon_log_contains(const struct daemon *d, const char *needle)
 	return found;
 }
 
+bool daemon_wait_log(const struct daemon *d, const char *needle, int timeout_ms)
+{
+	for (int t = 0; t < timeout_ms; t += 20) {
+		if (daemon_log_contains(d, needle))
+			return true;
+		msleep(20);
+	}
+	return daemon_log_contains(d, needle);
+}
+
+unsigned count_in(const char *text, const char *needle)
+{
+	unsigned n = 0;
+
+	for (const char *p = text; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+void msleep(unsigned ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000};
+
+	nanosleep(&ts, NULL);
+}
+
 void daemon_print_log_tail(const struct daemon *d, unsigned nlines)
 {
 	char *log = daemon_log(d);
@@ -513,21 +539,31 @@ int daemon_finish(struct daemon *d, bool test_passed)
 	return ok ? 0 : -1;
 }
 
-int daemon_fx_setup(void **state)
+int daemon_fx_start(void **state, unsigned count, char *const extra[])
 {
-	static char *std_args[] = {DAEMON_STD_DEVICES, NULL};
-	struct daemon_fx *fx = calloc(1, sizeof(*fx));
+	struct daemon_fx *fx;
 
+	if (count > DAEMON_FX_MAX_SOCKETS)
+		return -1;
+	fx = calloc(1, sizeof(*fx));
 	if (!fx)
 		return -1;
-	fx->d = daemon_launch(1, std_args);
+	fx->d = daemon_launch(count, extra);
 	if (!fx->d) {
 		free(fx);
 		return -1;
 	}
-	daemon_sock_path(fx->d, 0, fx->path, sizeof(fx->path));
+	for (unsigned i = 0; i < count; i++)
+		daemon_sock_path(fx->d, i, fx->paths[i], sizeof(fx->paths[i]));
 	*state = fx;
 	return 0;
+}
+
+int daemon_fx_setup(void **state)
+{
+	static char *std_args[] = {DAEMON_STD_DEVICES, NULL};
+
+	return daemon_fx_start(state, 1, std_args);
 }
 
 int daemon_fx_teardown(void **state)
@@ -569,7 +605,7 @@ int daemon_dir_fx_teardown(void **state)
 
 int ctl_connect(const char *path, int timeout_ms)
 {
-	int64_t end = now_ms() + timeout_ms;
+	int64_t end = monotonic_ms() + timeout_ms;
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 
 	if (strlen(path) >= sizeof(sa.sun_path))
@@ -585,7 +621,7 @@ int ctl_connect(const char *path, int timeout_ms)
 			return fd;
 		err = errno;
 		close(fd);
-		if ((err != ENOENT && err != ECONNREFUSED) || now_ms() >= end)
+		if ((err != ENOENT && err != ECONNREFUSED) || monotonic_ms() >= end)
 			return -err;
 		usleep(20000);
 	}
@@ -620,7 +656,7 @@ int ctl_send(int fd, const char *line)
 /* One byte at a time: replies are short and tests must not read past a line. */
 char *ctl_recv(int fd, int timeout_ms)
 {
-	int64_t end = now_ms() + timeout_ms;
+	int64_t end = monotonic_ms() + timeout_ms;
 	size_t cap = 1024, len = 0;
 	char *buf = malloc(cap);
 
@@ -628,7 +664,7 @@ char *ctl_recv(int fd, int timeout_ms)
 		return NULL;
 	for (;;) {
 		struct pollfd p = {.fd = fd, .events = POLLIN};
-		int64_t left = end - now_ms();
+		int64_t left = end - monotonic_ms();
 		ssize_t n;
 		char c;
 

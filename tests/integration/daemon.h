@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #define DAEMON_TIMEOUT_MS 10000
@@ -77,6 +78,15 @@ char *daemon_stdout(const struct daemon *d);
 bool daemon_log_contains(const struct daemon *d, const char *needle);
 /* Prints the last nlines of the log to stdout, framed, for failure diagnostics. */
 void daemon_print_log_tail(const struct daemon *d, unsigned nlines);
+/* Polls the log every 20 ms until it contains needle or timeout_ms passed. */
+bool daemon_wait_log(const struct daemon *d, const char *needle, int timeout_ms);
+
+/* How many times needle occurs in text (non-overlapping). */
+unsigned count_in(const char *text, const char *needle);
+/* CLOCK_MONOTONIC in ms. */
+int64_t monotonic_ms(void);
+/* Sleeps about ms milliseconds (a signal may cut it short). */
+void msleep(unsigned ms);
 
 /*
  * The emulated bus most tests use, as -e arguments (NULL-free, splice into an
@@ -97,18 +107,26 @@ struct daemon *daemon_launch(unsigned count, char *const extra[]);
 int daemon_finish(struct daemon *d, bool test_passed);
 
 /*
- * The fixture of tests that need one daemon with DAEMON_STD_DEVICES on one
- * socket: setup launches it (state = struct daemon_fx *), the test may open
- * a guest in dev and sets passed at its end; teardown destroys dev and runs
- * daemon_finish. For cmocka_unit_test_setup_teardown.
+ * The fixture of tests that need one running daemon: daemon_fx_start
+ * launches it with `count` sockets and extra args (state = struct daemon_fx *,
+ * paths[i] = socket i); the test may open a guest in dev and sets passed at
+ * its end; teardown destroys dev and runs daemon_finish (a test that stopped
+ * the daemon itself frees it and sets d = NULL). daemon_fx_setup is
+ * daemon_fx_start with DAEMON_STD_DEVICES on one socket. For
+ * cmocka_unit_test_setup_teardown; setups return 0 or -1.
  */
+#define DAEMON_FX_MAX_SOCKETS 4
 struct vf_dev;
 struct daemon_fx {
 	struct daemon *d;
 	struct vf_dev *dev;
-	char path[160];
+	union {
+		char path[160];				/* socket 0 */
+		char paths[DAEMON_FX_MAX_SOCKETS][160]; /* socket i, i < count */
+	};
 	bool passed;
 };
+int daemon_fx_start(void **state, unsigned count, char *const extra[]);
 int daemon_fx_setup(void **state);
 int daemon_fx_teardown(void **state);
 

@@ -144,41 +144,6 @@ static void test_missing_parent_dir(void **state)
 	fx->passed = true;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void msleep(unsigned ms)
-{
-	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000};
-
-	nanosleep(&ts, NULL);
-}
-
-/* Waits until the log contains needle. */
-static bool wait_log(const struct daemon *d, const char *needle, int timeout_ms)
-{
-	for (int t = 0; t < timeout_ms; t += 20) {
-		if (daemon_log_contains(d, needle))
-			return true;
-		msleep(20);
-	}
-	return daemon_log_contains(d, needle);
-}
-
-static unsigned count_in(const char *text, const char *needle)
-{
-	unsigned n = 0;
-
-	for (const char *p = text; (p = strstr(p, needle)); p += strlen(needle))
-		n++;
-	return n;
-}
-
 static void check_signal_exit(struct daemon_dir_fx *fx, int sig)
 {
 	char *args[] = {DAEMON_STD_DEVICES, NULL};
@@ -194,10 +159,10 @@ static void check_signal_exit(struct daemon_dir_fx *fx, int sig)
 	dev = vf_dev_open(path, NULL);
 	assert_non_null(dev);
 	assert_int_equal(vf_i2c_write(dev, STUB, w, 2), 0);
-	t0 = now_ms();
+	t0 = monotonic_ms();
 	assert_int_equal(kill(fx->d->pid, sig), 0);
 	assert_int_equal(daemon_wait_exit(fx->d, 2000, &code), 0);
-	printf("signal %d: exit %d after %lld ms\n", sig, code, (long long)(now_ms() - t0));
+	printf("signal %d: exit %d after %lld ms\n", sig, code, (long long)(monotonic_ms() - t0));
 	assert_int_equal(code, 0);
 	assert_int_equal(vf_conn_wait_closed(dev->conn, TMO), 0);
 	vf_dev_destroy(dev);
@@ -245,7 +210,8 @@ static void test_sighup_keeps_serving(void **state)
 	dev = vf_dev_open(path, NULL);
 	assert_non_null(dev);
 	assert_int_equal(kill(fx->d->pid, SIGHUP), 0);
-	assert_true(wait_log(fx->d, "warning: SIGHUP: nothing to reload; still serving", TMO));
+	assert_true(
+		daemon_wait_log(fx->d, "warning: SIGHUP: nothing to reload; still serving", TMO));
 	assert_int_equal(kill(fx->d->pid, SIGHUP), 0);
 	msleep(100);
 	assert_true(daemon_alive(fx->d));
@@ -486,7 +452,7 @@ static void test_fd_exhaustion(void **state)
 	daemon_sock_path(fx->d, 0, path, sizeof(path));
 	first[0] = vf_conn_connect(path, TMO);
 	assert_non_null(first[0]);
-	assert_true(wait_log(fx->d, "vi2c.sock0: VMM connected", TMO));
+	assert_true(daemon_wait_log(fx->d, "vi2c.sock0: VMM connected", TMO));
 	for (unsigned i = 1; i < N; i++) {
 		daemon_sock_path(fx->d, i, path, sizeof(path));
 		first[i] = vf_conn_connect(path, TMO);
@@ -497,7 +463,7 @@ static void test_fd_exhaustion(void **state)
 		second[i] = vf_conn_connect(path, TMO);
 		assert_non_null(second[i]);
 	}
-	assert_true(wait_log(fx->d, "Too many open files", TMO));
+	assert_true(daemon_wait_log(fx->d, "Too many open files", TMO));
 
 	/* Not spinning: a busy loop would use about 1 s of CPU per second and core. */
 	msleep(300);

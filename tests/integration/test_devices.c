@@ -31,13 +31,6 @@
 #define STUB	0x20
 #define UNKNOWN 0x33
 
-struct fx {
-	struct daemon *d;
-	struct vf_dev *dev;
-	char path[160];
-	bool passed;
-};
-
 struct eeprom {
 	uint8_t addr;
 	unsigned size, page, alen;
@@ -51,36 +44,18 @@ static char *std_args[] = {DAEMON_STD_DEVICES, NULL};
 
 static int setup(void **state)
 {
-	struct fx *fx = calloc(1, sizeof(*fx));
+	struct daemon_fx *fx;
 
-	if (!fx)
+	if (daemon_fx_start(state, 1, std_args))
 		return -1;
-	fx->d = daemon_launch(1, std_args);
-	if (!fx->d) {
-		free(fx);
-		return -1;
-	}
-	daemon_sock_path(fx->d, 0, fx->path, sizeof(fx->path));
+	fx = *state;
 	fx->dev = vf_dev_open(fx->path, NULL);
 	if (!fx->dev) {
 		printf("vf_dev_open: %s\n", strerror(errno));
-		daemon_finish(fx->d, false);
-		free(fx);
+		daemon_fx_teardown(state);
 		return -1;
 	}
-	*state = fx;
 	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *fx = *state;
-	int ret;
-
-	vf_dev_destroy(fx->dev);
-	ret = daemon_finish(fx->d, fx->passed);
-	free(fx);
-	return ret;
 }
 
 /* ---- EEPROM helpers: word address big-endian, 1 or 2 bytes ---- */
@@ -204,7 +179,7 @@ static void check_eeprom(struct vf_dev *dev, const struct eeprom *e)
 
 static void test_24c02(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 
 	check_eeprom(fx->dev, &ee24c02);
 	fx->passed = true;
@@ -212,7 +187,7 @@ static void test_24c02(void **state)
 
 static void test_24c32(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 	uint8_t b = 0x42, back;
 
 	check_eeprom(fx->dev, &ee24c32);
@@ -227,7 +202,7 @@ static void test_24c32(void **state)
 
 static void test_24c256(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 	static uint8_t big[8192];
 	struct vf_i2c_msg m[2];
 	uint8_t a[2] = {0x08, 0x00}; /* 0x0800..0x27ff: untouched above */
@@ -251,7 +226,7 @@ static void lm75_reg(struct vf_dev *dev, uint8_t addr, uint8_t reg, uint8_t *out
 
 static void test_lm75(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 	uint8_t r[2] = {0};
 	uint8_t w[3];
 
@@ -304,7 +279,7 @@ static void test_lm75(void **state)
 
 static void test_stub(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 	uint8_t w[33], r[32], reg;
 	unsigned i;
 
@@ -347,7 +322,7 @@ static void test_stub(void **state)
 
 static void test_zero_length_requests(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 	static const uint8_t addrs[] = {0x50, 0x54, 0x57, LM75, LM75NEG, STUB};
 	struct vf_i2c_msg m[2 * sizeof(addrs)];
 	unsigned i;
@@ -382,7 +357,7 @@ static void test_zero_length_requests(void **state)
 
 static void test_unknown_address(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 	uint8_t w[3] = {0x00, 0x12, 0x34}, r[4];
 	struct vf_i2c_msg m;
 	unsigned a;
@@ -432,7 +407,7 @@ static void read_file(const char *path, uint8_t *buf, size_t len, size_t expect_
 
 static void test_eeprom_file_persists(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 	char f02[200], f256[200], s02[220], s256[220];
 	char *args[] = {"-e", s02, "-e", s256, NULL};
 	uint8_t data[16], buf[256];
@@ -494,7 +469,7 @@ static void test_eeprom_file_persists(void **state)
 }
 
 /* Replaces the standard daemon of fx by one with `args`, and opens a guest on it. */
-static void restart_with(struct fx *fx, char *const args[])
+static void restart_with(struct daemon_fx *fx, char *const args[])
 {
 	int code;
 
@@ -538,7 +513,7 @@ static void write_bytes(const char *path, uint8_t val, size_t n)
  */
 static void test_eeprom_file_replaced(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 	char f02[200], other[200], s02[220];
 	char *args[] = {"-e", s02, NULL};
 	uint8_t b, buf[256];
@@ -579,7 +554,7 @@ static void test_eeprom_file_replaced(void **state)
 /* A deleted file: one warning, the guest's writes still succeed. */
 static void test_eeprom_file_deleted(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 	char f02[200], s02[220];
 	char *args[] = {"-e", s02, NULL};
 	uint8_t b = 0x33, buf[2];
@@ -605,7 +580,7 @@ static void test_eeprom_file_deleted(void **state)
  */
 static void test_eeprom_file_write_error_is_err(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 	char f256[200], s256[220];
 	char *args[] = {"-e", s256, NULL};
 	struct rlimit old, lim;
@@ -674,7 +649,7 @@ static uint8_t msg1(struct vf_dev *dev, uint16_t addr, bool read, uint8_t *buf, 
  */
 static void test_ee1004_pages(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 	const struct eeprom spd = {0x50, 256, 16, 1}, spd2 = {0x51, 256, 16, 1};
 	char f51[200], s51[220];
 	char *args[] = {"-e", "ee1004@0x50", "-e", s51, NULL};
@@ -729,7 +704,7 @@ static void test_ee1004_pages(void **state)
 	fx->passed = true;
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, daemon_fx_teardown)
 
 int main(void)
 {

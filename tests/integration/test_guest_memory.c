@@ -34,51 +34,19 @@
 
 static char *std_args[] = {DAEMON_STD_DEVICES, NULL};
 
-struct fx {
-	struct daemon *d;
-	char path[2][160];
-	bool passed;
-};
-
-static int setup_args(void **state, char *const *args)
-{
-	struct fx *fx = calloc(1, sizeof(*fx));
-
-	if (!fx)
-		return -1;
-	fx->d = daemon_launch(2, args);
-	if (!fx->d) {
-		free(fx);
-		return -1;
-	}
-	daemon_sock_path(fx->d, 0, fx->path[0], sizeof(fx->path[0]));
-	daemon_sock_path(fx->d, 1, fx->path[1], sizeof(fx->path[1]));
-	*state = fx;
-	return 0;
-}
-
 static int setup(void **state)
 {
-	return setup_args(state, std_args);
+	return daemon_fx_start(state, 2, std_args);
 }
 
 static char *capped_args[] = {DAEMON_STD_DEVICES, "--max-guest-memory=64M", NULL};
 
 static int setup_capped(void **state)
 {
-	return setup_args(state, capped_args);
+	return daemon_fx_start(state, 2, capped_args);
 }
 
-static int teardown(void **state)
-{
-	struct fx *fx = *state;
-	int ret = daemon_finish(fx->d, fx->passed);
-
-	free(fx);
-	return ret;
-}
-
-static unsigned count_in_log(struct fx *fx, const char *needle)
+static unsigned count_in_log(struct daemon_fx *fx, const char *needle)
 {
 	char *log = daemon_log(fx->d);
 	unsigned n = 0;
@@ -90,7 +58,7 @@ static unsigned count_in_log(struct fx *fx, const char *needle)
 	return n;
 }
 
-static size_t log_size(struct fx *fx)
+static size_t log_size(struct daemon_fx *fx)
 {
 	char *log = daemon_log(fx->d);
 	size_t n;
@@ -111,12 +79,12 @@ static void assert_dev_serves(struct vf_dev *dev, uint8_t reg, uint8_t val)
 	assert_int_equal(r, val);
 }
 
-static void assert_socket_serves(struct fx *fx, unsigned idx, uint8_t val)
+static void assert_socket_serves(struct daemon_fx *fx, unsigned idx, uint8_t val)
 {
-	struct vf_dev *dev = vf_dev_open(fx->path[idx], NULL);
+	struct vf_dev *dev = vf_dev_open(fx->paths[idx], NULL);
 
 	if (!dev)
-		printf("vf_dev_open(%s): %s\n", fx->path[idx], strerror(errno));
+		printf("vf_dev_open(%s): %s\n", fx->paths[idx], strerror(errno));
 	assert_non_null(dev);
 	assert_dev_serves(dev, 0x10 + idx, val);
 	vf_dev_destroy(dev);
@@ -157,7 +125,7 @@ static uint16_t queue_stub_write(struct vf_dev *dev, uint64_t data_gpa, uint8_t 
 }
 
 /* The connection's teardown (unmap, close) follows the socket's close: poll for it. */
-static bool eventually(struct fx *fx, const char *maps_name, int maps, int fds_below)
+static bool eventually(struct daemon_fx *fx, const char *maps_name, int maps, int fds_below)
 {
 	for (int waited = 0; waited < TMO; waited += 10) {
 		if (daemon_count_maps(fx->d, maps_name) == maps &&
@@ -179,10 +147,10 @@ enum trunc_at { TRUNC_RING, TRUNC_DATA, TRUNC_RESTART };
  * pages: the ring on a kick, a request's data on a kick, or used->idx on a
  * restart (SET_VRING_KICK, a message handler). Only that connection ends.
  */
-static void truncate_and_poke(struct fx *fx, struct vf_dev *other, enum trunc_at at,
+static void truncate_and_poke(struct daemon_fx *fx, struct vf_dev *other, enum trunc_at at,
 			      const char *what)
 {
-	struct vf_dev *dev = vf_dev_open(fx->path[0], NULL);
+	struct vf_dev *dev = vf_dev_open(fx->paths[0], NULL);
 	unsigned lines = count_in_log(fx, LOST_LINE);
 	size_t log_before;
 	int fds_before, fd, err;
@@ -247,8 +215,8 @@ static void truncate_and_poke(struct fx *fx, struct vf_dev *other, enum trunc_at
 
 static void test_truncated_memory_ends_only_its_connection(void **state)
 {
-	struct fx *fx = *state;
-	struct vf_dev *other = vf_dev_open(fx->path[1], NULL);
+	struct daemon_fx *fx = *state;
+	struct vf_dev *other = vf_dev_open(fx->paths[1], NULL);
 
 	assert_non_null(other);
 	assert_dev_serves(other, 0x40, 0x11);
@@ -281,7 +249,7 @@ static int add_region(struct vf_conn *conn, uint64_t gpa, uint64_t size, uint64_
 
 static void test_cap_per_connection(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 	const uint64_t region = 64 * GIB, uva0 = 0x100000000000ull;
 	struct vf_dev_opts o;
 	struct vf_dev *hog, *vm;
@@ -291,7 +259,7 @@ static void test_cap_per_connection(void **state)
 	/* A sparse 64 GiB file: 32 regions of it would map 2 TiB. */
 	assert_true(fd >= 0);
 	assert_int_equal(ftruncate(fd, (off_t)region), 0);
-	hog = vf_dev_create(fx->path[0], NULL);
+	hog = vf_dev_create(fx->paths[0], NULL);
 	assert_non_null(hog);
 	assert_int_equal(vf_dev_init(hog), 0);
 	for (unsigned i = 0; i < 32; i++) {
@@ -312,7 +280,7 @@ static void test_cap_per_connection(void **state)
 	vf_dev_opts_default(&o);
 	o.mem_size = GIB;
 	o.mem_msg = VF_MEM_SET_TABLE;
-	vm = vf_dev_open(fx->path[1], &o);
+	vm = vf_dev_open(fx->paths[1], &o);
 	if (!vm)
 		printf("1 GiB guest: %s\n", strerror(errno));
 	assert_non_null(vm);
@@ -345,14 +313,14 @@ static void test_cap_per_connection(void **state)
 /* --max-guest-memory=64M: a 128 MiB table is refused, a 32 MiB one is served. */
 static void test_cap_option(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 	struct vf_dev_opts o;
 	struct vf_dev *dev;
 
 	vf_dev_opts_default(&o);
 	o.mem_msg = VF_MEM_SET_TABLE;
 	o.mem_size = 128ull << 20;
-	dev = vf_dev_create(fx->path[0], &o);
+	dev = vf_dev_create(fx->paths[0], &o);
 	assert_non_null(dev);
 	assert_int_equal(vf_dev_init(dev), 0);
 	assert_int_equal(vf_msg_set_mem_table(dev->conn, dev->mem, true), -EREMOTEIO);
@@ -362,7 +330,7 @@ static void test_cap_option(void **state)
 	vf_dev_destroy(dev);
 	o.nregions = 2;
 	o.shared_fd = false;
-	dev = vf_dev_create(fx->path[0], &o);
+	dev = vf_dev_create(fx->paths[0], &o);
 	assert_non_null(dev);
 	assert_int_equal(vf_dev_init(dev), 0);
 	assert_int_equal(vf_msg_set_mem_table(dev->conn, dev->mem, true), -EREMOTEIO);
@@ -370,7 +338,7 @@ static void test_cap_option(void **state)
 
 	o.nregions = 1;
 	o.mem_size = 32ull << 20;
-	dev = vf_dev_open(fx->path[0], &o);
+	dev = vf_dev_open(fx->paths[0], &o);
 	assert_non_null(dev);
 	assert_dev_serves(dev, 0x51, 0x42);
 	vf_dev_destroy(dev);
@@ -381,7 +349,7 @@ static void test_cap_option(void **state)
 
 static void test_failed_mem_table_stops_queue(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 	struct vhost_user_mem_table t = {.nregions = 1};
 	struct vf_dev_opts o;
 	struct vf_dev *dev;
@@ -392,7 +360,7 @@ static void test_failed_mem_table_stops_queue(void **state)
 
 	vf_dev_opts_default(&o);
 	o.mem_msg = VF_MEM_SET_TABLE;
-	dev = vf_dev_open(fx->path[0], &o);
+	dev = vf_dev_open(fx->paths[0], &o);
 	assert_non_null(dev);
 	assert_dev_serves(dev, 0x60, 0x01);
 
@@ -431,10 +399,11 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_truncated_memory_ends_only_its_connection,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cap_per_connection, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cap_option, setup_capped, teardown),
-		cmocka_unit_test_setup_teardown(test_failed_mem_table_stops_queue, setup, teardown),
+						setup, daemon_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_cap_per_connection, setup, daemon_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_cap_option, setup_capped, daemon_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_failed_mem_table_stops_queue, setup,
+						daemon_fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -30,39 +30,11 @@
 #define SPAN	 8192 /* bytes each guest writes */
 #define MEMFD_ID "vf-guest-ram"
 
-struct fx {
-	struct daemon *d;
-	char path[2][160];
-	bool passed;
-};
-
 static char *std_args[] = {DAEMON_STD_DEVICES, NULL};
 
 static int setup(void **state)
 {
-	struct fx *fx = calloc(1, sizeof(*fx));
-
-	if (!fx)
-		return -1;
-	fx->d = daemon_launch(2, std_args);
-	if (!fx->d) {
-		free(fx);
-		return -1;
-	}
-	daemon_sock_path(fx->d, 0, fx->path[0], sizeof(fx->path[0]));
-	daemon_sock_path(fx->d, 1, fx->path[1], sizeof(fx->path[1]));
-	*state = fx;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *fx = *state;
-	int ret;
-
-	ret = daemon_finish(fx->d, fx->passed);
-	free(fx);
-	return ret;
+	return daemon_fx_start(state, 2, std_args);
 }
 
 static uint8_t pattern(unsigned guest, unsigned off)
@@ -124,8 +96,8 @@ out:
 
 static void test_two_guests_concurrently(void **state)
 {
-	struct fx *fx = *state;
-	struct guest g[2] = {{.path = fx->path[0], .id = 0}, {.path = fx->path[1], .id = 1}};
+	struct daemon_fx *fx = *state;
+	struct guest g[2] = {{.path = fx->paths[0], .id = 0}, {.path = fx->paths[1], .id = 1}};
 	pthread_t th[2];
 	struct vf_dev *dev;
 	uint8_t a[2], r[1024];
@@ -141,7 +113,7 @@ static void test_two_guests_concurrently(void **state)
 		assert_string_equal(g[gi].err, "");
 	}
 	/* both spans, seen from a third connection on socket 1 */
-	dev = vf_dev_open(fx->path[1], NULL);
+	dev = vf_dev_open(fx->paths[1], NULL);
 	assert_non_null(dev);
 	for (gi = 0; gi < 2; gi++) {
 		for (off = gi * 16384; off < gi * 16384 + SPAN; off += sizeof(r)) {
@@ -167,7 +139,7 @@ struct usage {
 	long rss;
 };
 
-static void measure(struct fx *fx, struct usage *u)
+static void measure(struct daemon_fx *fx, struct usage *u)
 {
 	u->fds = daemon_fd_count(fx->d);
 	u->maps = daemon_count_maps(fx->d, MEMFD_ID);
@@ -179,7 +151,7 @@ static void measure(struct fx *fx, struct usage *u)
 
 static void test_100_reconnects(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 	struct vf_dev_opts o;
 	struct usage at10 = {0}, at100 = {0};
 	struct vf_dev *dev;
@@ -190,7 +162,7 @@ static void test_100_reconnects(void **state)
 	o.mem_size = 2 << 20;
 	o.bounce_size = 16 << 10;
 	for (i = 1; i <= 100; i++) {
-		dev = vf_dev_open(fx->path[0], &o);
+		dev = vf_dev_open(fx->paths[0], &o);
 		if (!dev)
 			printf("reconnect %d: %s\n", i, strerror(errno));
 		assert_non_null(dev);
@@ -217,7 +189,7 @@ static void test_100_reconnects(void **state)
 
 static void test_one_connection_at_a_time(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 	struct vhost_user_hdr hdr;
 	struct vf_conn *second;
 	struct vf_dev *first, *third;
@@ -225,9 +197,9 @@ static void test_one_connection_at_a_time(void **state)
 	uint8_t w[2] = {0x30, 0x31}, r;
 	int ret;
 
-	first = vf_dev_open(fx->path[0], NULL);
+	first = vf_dev_open(fx->paths[0], NULL);
 	assert_non_null(first);
-	second = vf_conn_connect(fx->path[0], TMO);
+	second = vf_conn_connect(fx->paths[0], TMO);
 	assert_non_null(second);
 	/*
 	 * Not served while the first guest is connected: the daemon refuses it
@@ -245,7 +217,7 @@ static void test_one_connection_at_a_time(void **state)
 	vf_dev_destroy(first);
 	vf_conn_close(second);
 	/* fresh state for the next guest: full init works, the bus kept its data */
-	third = vf_dev_open(fx->path[0], NULL);
+	third = vf_dev_open(fx->paths[0], NULL);
 	assert_non_null(third);
 	assert_int_equal(vf_i2c_write_read(third, STUB, w, 1, &r, 1), 0);
 	assert_int_equal(r, 0x31);
@@ -265,12 +237,12 @@ static void test_one_connection_at_a_time(void **state)
  */
 static void test_reconnect_restoring_memory_and_rings(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 	struct vf_dev *dev;
 	uint8_t w[2] = {0x40, 0x41}, r;
 	int i;
 
-	dev = vf_dev_open(fx->path[1], NULL);
+	dev = vf_dev_open(fx->paths[1], NULL);
 	assert_non_null(dev);
 	for (i = 0; i < 3; i++) {
 		w[1] = (uint8_t)(0x41 + i);
@@ -324,7 +296,7 @@ static void test_reconnect_restoring_memory_and_rings(void **state)
 /* A guest that disappears with requests queued and kicked. */
 static void test_disconnect_with_requests_in_flight(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 	struct vf_dev_opts o;
 	struct vf_dev *dev;
 	uint8_t w[2] = {0x50, 0x51}, r;
@@ -336,7 +308,7 @@ static void test_disconnect_with_requests_in_flight(void **state)
 	for (i = 0; i < 10; i++) {
 		unsigned k;
 
-		dev = vf_dev_open(fx->path[0], &o);
+		dev = vf_dev_open(fx->paths[0], &o);
 		assert_non_null(dev);
 		for (k = 0; k < 200; k++) {
 			sg[0] = (struct vf_sg){.gpa = vf_i2c_slot_hdr_gpa(dev, k), .len = 8};
@@ -349,7 +321,7 @@ static void test_disconnect_with_requests_in_flight(void **state)
 		vf_dev_destroy(dev); /* gone at once, memory unmapped on our side too */
 	}
 	assert_true(daemon_alive(fx->d));
-	dev = vf_dev_open(fx->path[0], NULL);
+	dev = vf_dev_open(fx->paths[0], NULL);
 	assert_non_null(dev);
 	assert_int_equal(vf_i2c_write(dev, STUB, w, 2), 0);
 	assert_int_equal(vf_i2c_write_read(dev, STUB, w, 1, &r, 1), 0);
@@ -358,7 +330,7 @@ static void test_disconnect_with_requests_in_flight(void **state)
 	fx->passed = true;
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, daemon_fx_teardown)
 
 int main(void)
 {

@@ -36,53 +36,23 @@
 #define F_INDIR	  VRING_DESC_F_INDIRECT
 #define HDR_FLAGS ((uint32_t)0)
 
-struct fx {
-	struct daemon *d;
-	struct vf_dev *dev;
-	char path[2][160];
-	bool passed;
-};
-
 /* a stub at 0x79 is what a 10-bit address header would hit if decoded as 7-bit */
 #define STUB79 0x79
 static char *std_args[] = {DAEMON_STD_DEVICES, "-e", "stub@0x79", NULL};
 
 static int setup(void **state)
 {
-	struct fx *fx = calloc(1, sizeof(*fx));
-
-	if (!fx)
-		return -1;
-	fx->d = daemon_launch(2, std_args);
-	if (!fx->d) {
-		free(fx);
-		return -1;
-	}
-	daemon_sock_path(fx->d, 0, fx->path[0], sizeof(fx->path[0]));
-	daemon_sock_path(fx->d, 1, fx->path[1], sizeof(fx->path[1]));
-	*state = fx;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *fx = *state;
-	int ret;
-
-	vf_dev_destroy(fx->dev);
-	ret = daemon_finish(fx->d, fx->passed);
-	free(fx);
-	return ret;
+	return daemon_fx_start(state, 2, std_args);
 }
 
 /* A fresh guest on socket idx does a stub write + read-back. */
-static void assert_socket_serves(struct fx *fx, unsigned idx, uint8_t val)
+static void assert_socket_serves(struct daemon_fx *fx, unsigned idx, uint8_t val)
 {
-	struct vf_dev *dev = vf_dev_open(fx->path[idx], NULL);
+	struct vf_dev *dev = vf_dev_open(fx->paths[idx], NULL);
 	uint8_t w[2] = {0x77, val}, r = (uint8_t)~val;
 
 	if (!dev)
-		printf("vf_dev_open(%s): %s\n", fx->path[idx], strerror(errno));
+		printf("vf_dev_open(%s): %s\n", fx->paths[idx], strerror(errno));
 	assert_non_null(dev);
 	assert_int_equal(vf_i2c_write(dev, STUB, w, 2), 0);
 	assert_int_equal(vf_i2c_write_read(dev, STUB, w, 1, &r, 1), 0);
@@ -94,9 +64,9 @@ static void assert_socket_serves(struct fx *fx, unsigned idx, uint8_t val)
 
 enum stage { FRESH, INITED, STARTED };
 
-static struct vf_dev *conn_at(struct fx *fx, enum stage st)
+static struct vf_dev *conn_at(struct daemon_fx *fx, enum stage st)
 {
-	struct vf_dev *dev = vf_dev_create(fx->path[0], NULL);
+	struct vf_dev *dev = vf_dev_create(fx->paths[0], NULL);
 
 	assert_non_null(dev);
 	if (st >= INITED)
@@ -110,8 +80,8 @@ static struct vf_dev *conn_at(struct fx *fx, enum stage st)
  * The message has been sent on dev: the daemon must close the connection and
  * say so in its log (unless quiet_ok), stay alive, and serve a new guest.
  */
-static void expect_closed(struct fx *fx, struct vf_dev *dev, size_t log_before, bool log_needed,
-			  const char *what)
+static void expect_closed(struct daemon_fx *fx, struct vf_dev *dev, size_t log_before,
+			  bool log_needed, const char *what)
 {
 	char *log;
 	int err;
@@ -133,7 +103,7 @@ static void expect_closed(struct fx *fx, struct vf_dev *dev, size_t log_before, 
 	assert_socket_serves(fx, 0, (uint8_t)log_before);
 }
 
-static size_t log_len(struct fx *fx)
+static size_t log_len(struct daemon_fx *fx)
 {
 	char *log = daemon_log(fx->d);
 	size_t n;
@@ -144,7 +114,7 @@ static size_t log_len(struct fx *fx)
 	return n;
 }
 
-static void send_bad(struct fx *fx, enum stage st, uint32_t req, uint32_t flags,
+static void send_bad(struct daemon_fx *fx, enum stage st, uint32_t req, uint32_t flags,
 		     const void *payload, uint32_t size, const int *fds, unsigned nfds,
 		     const char *what)
 {
@@ -157,7 +127,7 @@ static void send_bad(struct fx *fx, enum stage st, uint32_t req, uint32_t flags,
 
 static void test_wrong_payload_sizes(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 	uint8_t z[64] = {0};
 	struct vhost_user_mem_table t = {.nregions = 2};
 
@@ -203,7 +173,7 @@ static void test_wrong_payload_sizes(void **state)
 
 static void test_bad_flags(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 
 	send_bad(fx, FRESH, VHOST_USER_GET_FEATURES, 0x0, NULL, 0, NULL, 0, "version 0");
 	send_bad(fx, FRESH, VHOST_USER_GET_FEATURES, 0x2, NULL, 0, NULL, 0, "version 2");
@@ -213,7 +183,7 @@ static void test_bad_flags(void **state)
 
 static void test_unknown_requests(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 	uint64_t z = 0;
 
 	send_bad(fx, FRESH, 999, 1, NULL, 0, NULL, 0, "request 999");
@@ -225,7 +195,7 @@ static void test_unknown_requests(void **state)
 
 static void test_bad_vring_index_and_num(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 	struct vhost_user_vring_state st;
 	uint64_t u;
 	int efd;
@@ -256,7 +226,7 @@ static void test_bad_vring_index_and_num(void **state)
 }
 
 /* SET_VRING_ADDR with a ring outside the memory table. */
-static void bad_ring_addr(struct fx *fx, bool send_memory, int which, uint64_t delta)
+static void bad_ring_addr(struct daemon_fx *fx, bool send_memory, int which, uint64_t delta)
 {
 	struct vf_dev *dev = conn_at(fx, INITED);
 	struct vhost_user_vring_addr a = {0};
@@ -287,7 +257,7 @@ static void bad_ring_addr(struct fx *fx, bool send_memory, int which, uint64_t d
 
 static void test_ring_addresses_outside_memory(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 
 	bad_ring_addr(fx, false, 0, 0);		/* no memory table at all */
 	bad_ring_addr(fx, true, 0, 0);		/* desc just past the end */
@@ -300,7 +270,7 @@ static void test_ring_addresses_outside_memory(void **state)
 
 static void test_too_many_fds(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 	struct vf_dev *dev;
 	size_t before;
 	uint64_t u = 0;
@@ -361,7 +331,7 @@ static void test_vring_fds_not_eventfds(void **state)
 {
 	static const uint32_t reqs[] = {VHOST_USER_SET_VRING_KICK, VHOST_USER_SET_VRING_CALL,
 					VHOST_USER_SET_VRING_ERR};
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 	char file[] = "/tmp/vi2c-hostile-XXXXXX";
 	int pipefd[2], fds[4];
 
@@ -398,7 +368,7 @@ static void test_vring_fds_not_eventfds(void **state)
 /* GET_VRING_BASE stops the ring but does not disable it: a restart without ENABLE serves. */
 static void test_get_vring_base_keeps_enabled(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 	uint8_t w[2] = {0x31, 0x5c}, r = 0;
 	uint32_t base = 0;
 	struct vf_dev *dev = conn_at(fx, STARTED);
@@ -418,7 +388,7 @@ static void test_get_vring_base_keeps_enabled(void **state)
 
 static void test_oversized_payload(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 	static uint8_t big[5000];
 	struct vhost_user_hdr h = {.request = VHOST_USER_SET_MEM_TABLE, .flags = 1};
 	struct vf_dev *dev;
@@ -437,7 +407,7 @@ static void test_oversized_payload(void **state)
 
 static void test_truncated_and_garbage(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 	struct vhost_user_hdr h = {.request = VHOST_USER_SET_FEATURES, .flags = 1, .size = 8};
 	uint8_t garbage[64];
 	struct vf_dev *dev;
@@ -473,20 +443,20 @@ static void test_truncated_and_garbage(void **state)
 
 /* ================= hostile requests that get ERR ================= */
 
-static void open_dev(struct fx *fx, unsigned qsz)
+static void open_dev(struct daemon_fx *fx, unsigned qsz)
 {
 	struct vf_dev_opts o;
 
 	vf_dev_opts_default(&o);
 	o.queue_size = qsz;
-	fx->dev = vf_dev_open(fx->path[0], &o);
+	fx->dev = vf_dev_open(fx->paths[0], &o);
 	if (!fx->dev)
 		printf("vf_dev_open: %s\n", strerror(errno));
 	assert_non_null(fx->dev);
 }
 
 /* The 24c02's first bytes are still erased and the queue still works. */
-static void assert_nothing_changed(struct fx *fx)
+static void assert_nothing_changed(struct daemon_fx *fx)
 {
 	uint8_t off = 0, r[4];
 
@@ -496,7 +466,7 @@ static void assert_nothing_changed(struct fx *fx)
 	assert_true(daemon_alive(fx->d));
 }
 
-static void expect_err_msg(struct fx *fx, struct vf_i2c_msg *m, const char *what)
+static void expect_err_msg(struct daemon_fx *fx, struct vf_i2c_msg *m, const char *what)
 {
 	/* The status byte ends the writable bytes: a read buffer's length + 1. */
 	uint32_t want_len = m->flags & VF_I2C_M_RD ? m->len + 1u : 1u;
@@ -512,7 +482,7 @@ static void expect_err_msg(struct fx *fx, struct vf_i2c_msg *m, const char *what
 
 static void test_bad_headers_get_err(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 	uint8_t w[3] = {0x00, 0x12, 0x34}, r[4];
 	struct vf_i2c_msg m;
 
@@ -558,7 +528,7 @@ static void test_bad_headers_get_err(void **state)
 
 static void test_oversized_buffer_gets_err(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 	static uint8_t big[8193];
 	struct vf_i2c_msg m;
 
@@ -592,7 +562,7 @@ static void test_oversized_buffer_gets_err(void **state)
  * {word address 0, 0x42} and status in the slot, descriptors from sg (with
  * GPA_* placeholders). Kicks, waits, expects ERR with used len 1.
  */
-static void crafted_err(struct fx *fx, const struct vf_sg *tmpl, unsigned n, bool indirect,
+static void crafted_err(struct daemon_fx *fx, const struct vf_sg *tmpl, unsigned n, bool indirect,
 			const char *what)
 {
 	struct vf_vring *vr = &fx->dev->vr;
@@ -635,7 +605,7 @@ static void crafted_err(struct fx *fx, const struct vf_sg *tmpl, unsigned n, boo
 }
 
 /* The well-formed version of a crafted chain: OK, and byte 0 of the 24c02 becomes 0x42. */
-static void crafted_ok(struct fx *fx, const struct vf_sg *tmpl, unsigned n, bool indirect)
+static void crafted_ok(struct daemon_fx *fx, const struct vf_sg *tmpl, unsigned n, bool indirect)
 {
 	struct vf_vring *vr = &fx->dev->vr;
 	uint16_t head = vr->free_head;
@@ -673,7 +643,7 @@ static void crafted_ok(struct fx *fx, const struct vf_sg *tmpl, unsigned n, bool
 
 static void test_bad_descriptors_get_err(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 	struct vf_region *r0;
 	uint64_t end0;
 	struct vf_sg sg[3];
@@ -737,7 +707,7 @@ static void add_valid_probe(struct vf_dev *dev)
  * valid request queued behind it; the daemon lives, another socket works,
  * and GET_VRING_BASE + a fresh start bring the queue back.
  */
-static void expect_stopped(struct fx *fx, const char *what)
+static void expect_stopped(struct daemon_fx *fx, const char *what)
 {
 	struct vf_vring *vr = &fx->dev->vr;
 	uint16_t used_before = vr->used->idx;
@@ -792,7 +762,7 @@ static void claim_descs(struct vf_vring *vr, unsigned first)
 
 static void test_avail_idx_too_far_ahead(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 	struct vf_vring *vr;
 
 	open_dev(fx, 4);
@@ -808,7 +778,7 @@ static void test_avail_idx_too_far_ahead(void **state)
 
 static void test_head_out_of_range(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 	struct vf_vring *vr;
 
 	open_dev(fx, 4);
@@ -822,7 +792,7 @@ static void test_head_out_of_range(void **state)
 
 static void test_descriptor_loops(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 	struct vf_vring *vr;
 	uint64_t hdr, data;
 
@@ -867,8 +837,8 @@ static void test_descriptor_loops(void **state)
 	fx->passed = true;
 }
 
-static void bad_indirect(struct fx *fx, uint32_t len, uint16_t ring_flags, uint16_t tbl1_flags,
-			 const char *what)
+static void bad_indirect(struct daemon_fx *fx, uint32_t len, uint16_t ring_flags,
+			 uint16_t tbl1_flags, const char *what)
 {
 	struct vf_vring *vr = &fx->dev->vr;
 	struct vring_desc *tbl = &vr->indirect[0];
@@ -886,7 +856,7 @@ static void bad_indirect(struct fx *fx, uint32_t len, uint16_t ring_flags, uint1
 
 static void test_bad_indirect_tables(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 
 	open_dev(fx, 4);
 	bad_indirect(fx, 20, F_INDIR, F_WRITE, "indirect len 20");
@@ -898,7 +868,7 @@ static void test_bad_indirect_tables(void **state)
 
 static void test_no_status_byte(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 	struct vf_vring *vr;
 	uint64_t hdr, data;
 	int ind;
@@ -928,7 +898,7 @@ static void test_no_status_byte(void **state)
 	fx->passed = true;
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, daemon_fx_teardown)
 
 int main(void)
 {

@@ -28,55 +28,21 @@
 #define MAX_NS	"1000000000" /* a 1 s window: anything waiting on it would show */
 #define FAST_MS 500
 
-struct fx {
-	struct daemon *d;
-	char path[2][160];
-	bool passed;
-};
-
 static int setup(void **state)
 {
 	static char *args[] = {"-e", "stub@0x20", "--poll-max-ns=" MAX_NS, NULL};
-	struct fx *fx = calloc(1, sizeof(*fx));
 
-	if (!fx)
-		return -1;
-	fx->d = daemon_launch(2, args);
-	if (!fx->d) {
-		free(fx);
-		return -1;
-	}
-	daemon_sock_path(fx->d, 0, fx->path[0], sizeof(fx->path[0]));
-	daemon_sock_path(fx->d, 1, fx->path[1], sizeof(fx->path[1]));
-	*state = fx;
-	return 0;
+	return daemon_fx_start(state, 2, args);
 }
 
-static int teardown(void **state)
-{
-	struct fx *fx = *state;
-	int ret = fx->d ? daemon_finish(fx->d, fx->passed) : 0;
-
-	free(fx);
-	return ret;
-}
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static struct vf_dev *open_guest(struct fx *fx, unsigned idx, bool event_idx)
+static struct vf_dev *open_guest(struct daemon_fx *fx, unsigned idx, bool event_idx)
 {
 	struct vf_dev_opts o;
 	struct vf_dev *dev;
 
 	vf_dev_opts_default(&o);
 	o.event_idx = event_idx;
-	dev = vf_dev_open(fx->path[idx], &o);
+	dev = vf_dev_open(fx->paths[idx], &o);
 	assert_non_null(dev);
 	return dev;
 }
@@ -109,13 +75,13 @@ static bool kicks_wanted(struct vf_dev *dev)
 /* Waits until the device's wish for kicks is `want` (up to ms). */
 static bool wait_need_kick(struct vf_dev *dev, bool want, int ms)
 {
-	long end = now_ms() + ms;
+	int64_t end = monotonic_ms() + ms;
 
 	do {
 		if (kicks_wanted(dev) == want)
 			return true;
 		usleep(200);
-	} while (now_ms() < end);
+	} while (monotonic_ms() < end);
 	return false;
 }
 
@@ -123,7 +89,7 @@ static bool wait_need_kick(struct vf_dev *dev, bool want, int ms)
  * With the window grown, the daemon polls after each group: kicks are not
  * wanted, and requests published without a kick are served.
  */
-static void polls_then_sleeps(struct fx *fx, bool event_idx)
+static void polls_then_sleeps(struct daemon_fx *fx, bool event_idx)
 {
 	struct vf_dev *dev = open_guest(fx, 0, event_idx);
 	long cpu0, cpu1;
@@ -150,7 +116,7 @@ static void polls_then_sleeps(struct fx *fx, bool event_idx)
 
 static void test_polling_event_idx(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 
 	polls_then_sleeps(fx, true);
 	fx->passed = true;
@@ -158,7 +124,7 @@ static void test_polling_event_idx(void **state)
 
 static void test_polling_no_event_idx(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 
 	polls_then_sleeps(fx, false);
 	fx->passed = true;
@@ -167,7 +133,7 @@ static void test_polling_no_event_idx(void **state)
 /* Two guests polling at once on their own threads, interleaved. */
 static void test_polling_two_guests(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 	struct vf_dev *a = open_guest(fx, 0, true), *b = open_guest(fx, 1, false);
 
 	for (unsigned i = 0; i < 30; i++) {
@@ -183,16 +149,16 @@ static void test_polling_two_guests(void **state)
 /* A vhost-user message is answered while the daemon polls, not after its window. */
 static void test_messages_not_delayed(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 	struct vf_dev *dev = open_guest(fx, 0, true);
 	uint16_t base = 0;
-	long t0;
+	int64_t t0;
 
 	transfers(dev, 40, 4);
 	assert_true(wait_need_kick(dev, false, 200));
-	t0 = now_ms();
+	t0 = monotonic_ms();
 	assert_int_equal(vf_dev_stop(dev, &base), 0);
-	assert_true(now_ms() - t0 < FAST_MS);
+	assert_true(monotonic_ms() - t0 < FAST_MS);
 	assert_int_equal(base, 120); /* 40 x ([W] + [W][R]) */
 	/* Restarted where it stopped, it serves again. */
 	assert_int_equal(vf_dev_start(dev), 0);
@@ -204,16 +170,16 @@ static void test_messages_not_delayed(void **state)
 /* SIGTERM while polling: clean exit at once. */
 static void test_shutdown_while_polling(void **state)
 {
-	struct fx *fx = *state;
+	struct daemon_fx *fx = *state;
 	struct vf_dev *dev = open_guest(fx, 0, true);
 	int code = -1;
-	long t0;
+	int64_t t0;
 
 	transfers(dev, 40, 6);
 	assert_true(wait_need_kick(dev, false, 200));
-	t0 = now_ms();
+	t0 = monotonic_ms();
 	assert_int_equal(daemon_stop(fx->d, 5000, &code), 0);
-	assert_true(now_ms() - t0 < FAST_MS);
+	assert_true(monotonic_ms() - t0 < FAST_MS);
 	assert_int_equal(code, 0);
 	vf_dev_destroy(dev);
 	daemon_free(fx->d);
@@ -223,7 +189,7 @@ static void test_shutdown_while_polling(void **state)
 
 int main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, daemon_fx_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_polling_event_idx),    T(test_polling_no_event_idx),
 		T(test_polling_two_guests),   T(test_messages_not_delayed),

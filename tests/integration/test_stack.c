@@ -50,33 +50,6 @@ static bool finish(struct daemon_dir_fx *fx)
 	return ret == 0 && fx->d;
 }
 
-static void msleep(unsigned ms)
-{
-	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000};
-
-	nanosleep(&ts, NULL);
-}
-
-/* Waits until the log contains needle. */
-static bool wait_log(const struct daemon *d, const char *needle, int timeout_ms)
-{
-	for (int t = 0; t < timeout_ms; t += 20) {
-		if (daemon_log_contains(d, needle))
-			return true;
-		msleep(20);
-	}
-	return daemon_log_contains(d, needle);
-}
-
-static unsigned count_lines_with(const char *text, const char *needle)
-{
-	unsigned n = 0;
-
-	for (const char *p = text; (p = strstr(p, needle)); p += strlen(needle))
-		n++;
-	return n;
-}
-
 static char *read_file(const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -138,7 +111,7 @@ static void expect_exit2(struct daemon_dir_fx *fx, char *const argv[], const cha
 		printf("expected exit 2 with '%s', got %d: %s", token, code, log);
 	assert_int_equal(code, 2);
 	assert_non_null(strstr(log, token));
-	assert_int_equal(count_lines_with(log, "\n"), 1);
+	assert_int_equal(count_in(log, "\n"), 1);
 	free(log);
 }
 
@@ -285,7 +258,7 @@ static void test_fd_neither_listening_nor_connected(void **state)
 	log = daemon_log(fx->d);
 	assert_non_null(log);
 	assert_non_null(strstr(log, "neither listening nor connected"));
-	assert_int_equal(count_lines_with(log, "\n"), 1);
+	assert_int_equal(count_in(log, "\n"), 1);
 	free(log);
 	fx->passed = true;
 }
@@ -430,14 +403,14 @@ static void test_log_rate_limit(void **state)
 	}
 	log = daemon_log(fx->d);
 	assert_non_null(log);
-	refused = count_lines_with(log, "vi2c.sock0: refused a second VMM connection");
+	refused = count_in(log, "vi2c.sock0: refused a second VMM connection");
 	printf("%u of 40 refusals logged\n", refused);
 	assert_true(refused >= 1);
 	assert_true(refused <= 10 + 10); /* the loop may straddle one window boundary */
 	free(log);
 	/* Within a second, without waiting for a next line, at the level of what was dropped. */
-	assert_true(wait_log(fx->d, "warning: vi2c.sock0: ", 1500));
-	assert_true(wait_log(fx->d, " messages suppressed", 1500));
+	assert_true(daemon_wait_log(fx->d, "warning: vi2c.sock0: ", 1500));
+	assert_true(daemon_wait_log(fx->d, " messages suppressed", 1500));
 	vf_dev_destroy(dev);
 	assert_true(finish(fx));
 	fx->passed = true;
@@ -464,19 +437,20 @@ static void test_info_lines_keep_error_budget(void **state)
 	assert_int_equal(vf_conn_send_raw(c, &hdr, sizeof(hdr), NULL, 0), 0);
 	assert_int_equal(vf_conn_wait_closed(c, TMO), 0);
 	vf_conn_close(c);
-	assert_true(wait_log(fx->d,
-			     "error: vi2c.sock0: closing connection: unknown request 9999 is not "
-			     "supported",
-			     TMO));
+	assert_true(daemon_wait_log(
+		fx->d,
+		"error: vi2c.sock0: closing connection: unknown request 9999 is not "
+		"supported",
+		TMO));
 	/* The info lines that were dropped are summed up at info level. */
-	assert_true(wait_log(fx->d, "info: vi2c.sock0: ", 1500));
+	assert_true(daemon_wait_log(fx->d, "info: vi2c.sock0: ", 1500));
 	log = daemon_log(fx->d);
 	assert_non_null(log);
-	assert_true(count_lines_with(log, "info: vi2c.sock0: VMM connected") +
-			    count_lines_with(log, "info: vi2c.sock0: VMM disconnected") <=
+	assert_true(count_in(log, "info: vi2c.sock0: VMM connected") +
+			    count_in(log, "info: vi2c.sock0: VMM disconnected") <=
 		    20);
 	free(log);
-	assert_true(wait_log(fx->d, " messages suppressed", 1500));
+	assert_true(daemon_wait_log(fx->d, " messages suppressed", 1500));
 	assert_true(daemon_log_contains(fx->d, "info: vi2c.sock0: "));
 	assert_false(daemon_log_contains(fx->d, "warning: vi2c.sock0: "));
 	assert_true(finish(fx));
@@ -591,7 +565,7 @@ static void test_syslog_keeps_stderr_quiet(void **state)
 	int code;
 
 	assert_int_equal(daemon_start(fx->d, 1, plain), 0);
-	assert_true(wait_log(fx->d, "serving 1 socket(s)", TMO));
+	assert_true(daemon_wait_log(fx->d, "serving 1 socket(s)", TMO));
 	assert_int_equal(daemon_stop(fx->d, TMO, &code), 0);
 	assert_int_equal(truncate(fx->d->log_path, 0), 0);
 	assert_int_equal(daemon_start(fx->d, 1, args), 0);
@@ -743,7 +717,7 @@ static void test_trace_and_counters(void **state)
 
 	/* SIGUSR1: the counters, whatever the log level. */
 	assert_int_equal(kill(fx->d->pid, SIGUSR1), 0);
-	assert_true(wait_log(
+	assert_true(daemon_wait_log(
 		fx->d, "counters: all sockets: 24c02@0x50: 5 transfers, 15 bytes, 0 errors", TMO));
 	assert_true(daemon_log_contains(
 		fx->d, "counters: all sockets: stub@0x20: 1 transfers, 0 bytes, 0 errors"));
@@ -771,7 +745,7 @@ static void test_trace_and_counters(void **state)
 	desc = desc_of(lines[1]);
 	fake_log = replay(fx, desc);
 	assert_non_null(strstr(fake_log, "I2C_RDWR i2c-1 W0x50/3 -> ok"));
-	assert_int_equal(count_lines_with(fake_log, "I2C_RDWR"), 1);
+	assert_int_equal(count_in(fake_log, "I2C_RDWR"), 1);
 	free(fake_log);
 	free(desc);
 	desc = desc_of(lines[3]);
