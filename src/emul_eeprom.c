@@ -39,8 +39,6 @@
 
 #define EEPROM_MAX_PAGE 64 /* the largest page buffer; one bit per cell in `latched` */
 
-#define EE1004_ADDR_MIN	 0x50
-#define EE1004_ADDR_MAX	 0x57
 #define EE1004_SPA0	 0x36 /* write: select bank 0; read: ACK if bank 0 is selected */
 #define EE1004_SPA1	 0x37 /* write: select bank 1 */
 #define EE1004_BANK_SIZE 256
@@ -219,13 +217,7 @@ struct emul_dev *emul_eeprom_create(const struct cfg_emul *spec, char *err, size
 	bool spd = spec->model == EMUL_EE1004;
 	struct eeprom *ee;
 
-	if (spd && (spec->addr < EE1004_ADDR_MIN || spec->addr > EE1004_ADDR_MAX)) {
-		emul_set_err(err, errlen, spec,
-			     "an ee1004 (DDR4 SPD) answers at 0x50-0x57 only, not at 0x%02x",
-			     spec->addr);
-		errno = EINVAL;
-		return NULL;
-	}
+	/* The address (0x50-0x57 for an ee1004) was checked by emul_create (emul_check_addr). */
 	ee = emul_dev_alloc(sizeof(*ee) + geo->size, spd ? &ee1004_ops : &eeprom_ops, spec, err,
 			    errlen);
 	if (!ee)
