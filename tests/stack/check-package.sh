@@ -59,7 +59,8 @@ bin=/usr/libexec/$pkg
 [ "$("$bin" --version)" = "$pkg $version" ] || fail "--version says '$("$bin" --version)'"
 [ "$("$bin" --print-capabilities)" = '{"type": "i2c", "features": []}' ] ||
 	fail "--print-capabilities"
-for f in /usr/share/man/man8/$pkg.8.gz /lib/systemd/system/$pkg@.service \
+for f in /usr/share/man/man8/$pkg.8.gz /usr/share/man/man1/$pkg-ctl.1.gz /usr/bin/$pkg-ctl \
+	/lib/systemd/system/$pkg@.service \
 	/usr/lib/sysusers.d/$pkg.conf /usr/share/doc/$pkg/examples/50-$pkg.json \
 	/usr/share/doc/$pkg/README.md.gz /usr/share/doc/$pkg/example.conf /usr/share/doc/$pkg/copyright; do
 	[ -f "$f" ] || fail "$f missing"
