@@ -1,21 +1,21 @@
 // SPDX-License-Identifier: MIT
 #include "guest_socket.h"
-#include "clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <sys/epoll.h>
-#include <time.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
+#include "fd.h"
 #include "log.h"
 #include "poll_window.h"
 #include "proto.h"
@@ -349,14 +349,10 @@ void guest_socket_close(struct guest_socket *gs)
 {
 	struct stat st;
 
-	if (gs->conn_fd >= 0) {
-		close(gs->conn_fd);
-		gs->conn_fd = -1;
-	}
+	fd_close(&gs->conn_fd);
 	if (gs->listen_fd < 0)
 		return;
-	close(gs->listen_fd);
-	gs->listen_fd = -1;
+	fd_close(&gs->listen_fd);
 	/* Only the file we created: another daemon may have put its own there since. */
 	if (gs->owns_path && lstat(gs->path, &st) == 0) {
 		if (st.st_dev == gs->path_dev && st.st_ino == gs->path_ino)
@@ -501,8 +497,7 @@ static int kick_watch_sync(struct kick_watch *kw, int ep, const struct vu_dev *d
 		return 0;
 	if (kw->fd >= 0) {
 		epoll_ctl(ep, EPOLL_CTL_DEL, kw->fd, NULL);
-		close(kw->fd);
-		kw->fd = -1;
+		fd_close(&kw->fd);
 	}
 	kw->gen = vu_dev_kick_gen(dev);
 	kw->valid = true;

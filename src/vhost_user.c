@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fd.h"
 #include "guest_fault.h"
 #include "log.h"
 
@@ -66,12 +67,6 @@ static const char *request_name(uint32_t req)
 	return unknown;
 }
 
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-}
 
 /*
  * True if fd is an eventfd: an anonymous inode (no file type bits) that takes
@@ -103,8 +98,8 @@ void vu_dev_init(struct vu_dev *dev, const char *name, int sock, struct i2c_bus 
 
 void vu_dev_cleanup(struct vu_dev *dev)
 {
-	close_fd(&dev->sock);
-	close_fd(&dev->err_fd);
+	fd_close(&dev->sock);
+	fd_close(&dev->err_fd);
 	virtq_release(&dev->vq);
 	vu_mem_clear(&dev->mem);
 	virtio_i2c_queue_free(&dev->queue);
@@ -373,7 +368,7 @@ static int handle_vring_fd(struct vu_dev *dev, const struct vhost_user_hdr *hdr,
 		virtq_set_call_fd(&dev->vq, fd);
 		return 0;
 	default: /* SET_VRING_ERR: kept only to be closed; we never report ring errors by it */
-		close_fd(&dev->err_fd);
+		fd_close(&dev->err_fd);
 		dev->err_fd = fd;
 		return 0;
 	}

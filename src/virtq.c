@@ -4,10 +4,10 @@
 #include <endian.h>
 #include <errno.h>
 #include <string.h>
-#include <fcntl.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "fd.h"
 #include "log.h"
 
 #define mb()  __atomic_thread_fence(__ATOMIC_SEQ_CST)
@@ -32,17 +32,10 @@ void virtq_init(struct virtq *vq, const char *name)
 	vq->name = name;
 }
 
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-}
-
 void virtq_release(struct virtq *vq)
 {
-	close_fd(&vq->kick_fd);
-	close_fd(&vq->call_fd);
+	fd_close(&vq->kick_fd);
+	fd_close(&vq->call_fd);
 	virtq_init(vq, vq->name);
 }
 
@@ -154,10 +147,10 @@ int virtq_remap(struct virtq *vq, const struct vu_mem *mem)
 void virtq_start(struct virtq *vq, int kick_fd)
 {
 	vq->kick_gen++;
-	close_fd(&vq->kick_fd);
+	fd_close(&vq->kick_fd);
 	vq->kick_fd = kick_fd;
 	if (kick_fd >= 0)
-		fcntl(kick_fd, F_SETFL, fcntl(kick_fd, F_GETFL) | O_NONBLOCK);
+		fd_set_nonblocking(kick_fd);
 	vq->started = true;
 	vq->broken = false;
 	vq->held = 0;
@@ -172,7 +165,7 @@ uint16_t virtq_stop(struct virtq *vq)
 	virtq_unpop_held(vq);
 	vq->started = false;
 	vq->broken = false;
-	close_fd(&vq->kick_fd);
+	fd_close(&vq->kick_fd);
 	return vq->last_avail;
 }
 
@@ -423,11 +416,11 @@ void virtq_notify(struct virtq *vq)
 
 void virtq_set_call_fd(struct virtq *vq, int fd)
 {
-	close_fd(&vq->call_fd);
+	fd_close(&vq->call_fd);
 	vq->call_fd = fd;
 	/* A full counter must not block this thread: the write is then just dropped. */
 	if (fd >= 0)
-		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+		fd_set_nonblocking(fd);
 	if (fd >= 0 && vq->call_pending) {
 		vq->call_pending = false;
 		eventfd_write(fd, 1);
