@@ -27,6 +27,7 @@
 #include <cmocka.h>
 
 #include "daemon.h"
+#include "test_assert.h"
 #include "vu_frontend.h"
 
 #define TMO	5000
@@ -59,14 +60,6 @@ static void write_file(const char *path, const char *text)
 	assert_non_null(f);
 	assert_int_equal(fputs(text, f) < 0, 0);
 	assert_int_equal(fclose(f), 0);
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int setup(void **state)
@@ -127,27 +120,6 @@ static int teardown(void **state)
 		ret = -1;
 	free(fx);
 	return ret;
-}
-
-/* Waits until the daemon's log holds needle. */
-static bool wait_log(const struct daemon *d, const char *needle)
-{
-	for (int64_t end = now_ms() + TMO; now_ms() < end; usleep(20000))
-		if (daemon_log_contains(d, needle))
-			return true;
-	return false;
-}
-
-/* The reply to line must be exactly want. */
-static void expect_reply(int fd, const char *line, const char *want)
-{
-	char *got = ctl_request(fd, line);
-
-	if (!got)
-		fail_msg("no reply to %s: %s", line, strerror(errno));
-	if (strcmp(got, want))
-		fail_msg("request %s\n  expected %s\n  got      %s", line, want, got);
-	free(got);
 }
 
 /* Whether the reply to line is exactly want (no assertion). */
@@ -267,8 +239,8 @@ static void test_add_remove(void **state)
 	expect_temp(fx->dev[0], NEWADDR, 0x14, 0x00);
 	/* SIGUSR1 logs the counters of what is on the bus now, hot-plugged devices included. */
 	assert_int_equal(kill(fx->d->pid, SIGUSR1), 0);
-	assert_true(wait_log(fx->d,
-			     "counters: all sockets: lm75@0x4a: 2 transfers, 3 bytes, 0 errors"));
+	assert_true(daemon_wait_log(
+		fx->d, "counters: all sockets: lm75@0x4a: 2 transfers, 3 bytes, 0 errors", TMO));
 	assert_true(daemon_log_contains(fx->d, "counters: all sockets: regmap@0x40: 0 transfers"));
 	expect_reply(fx->ctl, "{\"cmd\":\"add\",\"spec\":\"stub@0x4a\"}",
 		     "{\"ok\":false,\"error\":\"address 0x4a is in use\"}");
@@ -387,10 +359,10 @@ static void *slow_read(void *arg)
 {
 	struct slow_guest *g = arg;
 	uint8_t reg = 0, b[2];
-	int64_t t0 = now_ms();
+	int64_t t0 = monotonic_ms();
 
 	g->ret = vf_i2c_write_read(g->dev, LM75, &reg, 1, b, 2);
-	g->elapsed_ms = now_ms() - t0;
+	g->elapsed_ms = monotonic_ms() - t0;
 	return NULL;
 }
 
@@ -420,13 +392,13 @@ static void test_fault_delay(void **state)
 	 * fault was for one transfer), answer at once. No assertion while the
 	 * thread runs: it uses this frame.
 	 */
-	for (int64_t end = now_ms() + 1500; now_ms() < end; during++) {
-		int64_t t0 = now_ms();
+	for (int64_t end = monotonic_ms() + 1500; monotonic_ms() < end; during++) {
+		int64_t t0 = monotonic_ms();
 
 		errors += reg_read(fx->dev[1], EE02, 0, b, 2) != 0;
 		errors += reg_read(fx->dev[1], LM75, 0, b, 2) != 0;
-		if (now_ms() - t0 > worst)
-			worst = now_ms() - t0;
+		if (monotonic_ms() - t0 > worst)
+			worst = monotonic_ms() - t0;
 	}
 	assert_int_equal(pthread_join(th, NULL), 0);
 	printf("delayed transfer: %lld ms; meanwhile %u rounds on the other guest, worst %lld ms\n",
@@ -439,10 +411,10 @@ static void test_fault_delay(void **state)
 	assert_true(g.elapsed_ms < 6000);
 	/* Used up: the next transfer is fast. */
 	{
-		int64_t t0 = now_ms();
+		int64_t t0 = monotonic_ms();
 
 		expect_temp(fx->dev[0], LM75, 0x19, 0x00);
-		assert_true(now_ms() - t0 < 1000);
+		assert_true(monotonic_ms() - t0 < 1000);
 	}
 	expect_reply(fx->ctl, "{\"cmd\":\"fault\",\"addr\":\"0x48\",\"kind\":\"delay\",\"ms\":0}",
 		     "{\"ok\":false,\"error\":\"'ms' must be a number 1..60000\"}");

@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "daemon.h"
+#include "test_assert.h"
 #include "vu_frontend.h"
 
 #define TMO	   3000
@@ -44,29 +45,6 @@ static char *capped_args[] = {DAEMON_STD_DEVICES, "--max-guest-memory=64M", NULL
 static int setup_capped(void **state)
 {
 	return daemon_fx_start(state, 2, capped_args);
-}
-
-static unsigned count_in_log(struct daemon_fx *fx, const char *needle)
-{
-	char *log = daemon_log(fx->d);
-	unsigned n = 0;
-
-	assert_non_null(log);
-	for (const char *p = log; (p = strstr(p, needle)); p += strlen(needle))
-		n++;
-	free(log);
-	return n;
-}
-
-static size_t log_size(struct daemon_fx *fx)
-{
-	char *log = daemon_log(fx->d);
-	size_t n;
-
-	assert_non_null(log);
-	n = strlen(log);
-	free(log);
-	return n;
 }
 
 /* The stub at STUB answers a write + read-back of register reg on an open guest. */
@@ -151,7 +129,7 @@ static void truncate_and_poke(struct daemon_fx *fx, struct vf_dev *other, enum t
 			      const char *what)
 {
 	struct vf_dev *dev = vf_dev_open(fx->paths[0], NULL);
-	unsigned lines = count_in_log(fx, LOST_LINE);
+	unsigned lines = count_in_log(fx->d, LOST_LINE);
 	size_t log_before;
 	int fds_before, fd, err;
 	uint64_t cut = 0;
@@ -178,7 +156,7 @@ static void truncate_and_poke(struct daemon_fx *fx, struct vf_dev *other, enum t
 		assert_int_equal(vf_dev_stop(dev, NULL), 0);
 	}
 	fds_before = daemon_fd_count(fx->d);
-	log_before = log_size(fx);
+	log_before = log_len(fx->d);
 	/* From here on our own mapping faults too beyond `cut`: only fds and messages. */
 	assert_int_equal(ftruncate(fd, (off_t)cut), 0);
 	/*
@@ -200,7 +178,7 @@ static void truncate_and_poke(struct daemon_fx *fx, struct vf_dev *other, enum t
 	assert_int_equal(err, 0);
 	vf_dev_destroy(dev);
 	assert_true(daemon_alive(fx->d));
-	assert_int_equal(count_in_log(fx, LOST_LINE), lines + 1);
+	assert_int_equal(count_in_log(fx->d, LOST_LINE), lines + 1);
 	/* That line and nothing else. */
 	{
 		char *log = daemon_log(fx->d), *nl;

@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "daemon.h"
+#include "test_assert.h"
 #include "vu_frontend.h"
 
 #define TMO 5000
@@ -97,25 +98,6 @@ static char *shim_new(struct hfx *fx)
 	return buf;
 }
 
-static void expect_reply(int fd, const char *line, const char *want)
-{
-	char *got = ctl_request(fd, line);
-
-	if (!got)
-		fail_msg("no reply to %s: %s", line, strerror(errno));
-	if (strcmp(got, want))
-		fail_msg("request %s\n  expected %s\n  got      %s", line, want, got);
-	free(got);
-}
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void test_host_faults(void **state)
 {
 	struct hfx *fx = *state;
@@ -162,12 +144,12 @@ static void test_host_faults(void **state)
 	/* delay: the transfer completes that much later; the next one is on time. */
 	expect_reply(fx->ctl, "{\"cmd\":\"fault\",\"addr\":\"0x60\",\"kind\":\"delay\",\"ms\":700}",
 		     "{\"ok\":true}");
-	t0 = now_ms();
+	t0 = monotonic_ms();
 	assert_int_equal(vf_i2c_write_read(fx->dev, 0x60, &reg, 1, r, 2), 0);
-	assert_true(now_ms() - t0 >= 700);
-	t0 = now_ms();
+	assert_true(monotonic_ms() - t0 >= 700);
+	t0 = monotonic_ms();
 	assert_int_equal(vf_i2c_write_read(fx->dev, 0x60, &reg, 1, r, 2), 0);
-	assert_true(now_ms() - t0 < 500);
+	assert_true(monotonic_ms() - t0 < 500);
 	assert_int_equal(r[0], 0x57);
 
 	/* Host devices stay and have no properties. */

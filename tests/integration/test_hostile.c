@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "daemon.h"
+#include "test_assert.h"
 #include "vu_frontend.h"
 
 #define TMO	  3000
@@ -103,23 +104,12 @@ static void expect_closed(struct daemon_fx *fx, struct vf_dev *dev, size_t log_b
 	assert_socket_serves(fx, 0, (uint8_t)log_before);
 }
 
-static size_t log_len(struct daemon_fx *fx)
-{
-	char *log = daemon_log(fx->d);
-	size_t n;
-
-	assert_non_null(log);
-	n = strlen(log);
-	free(log);
-	return n;
-}
-
 static void send_bad(struct daemon_fx *fx, enum stage st, uint32_t req, uint32_t flags,
 		     const void *payload, uint32_t size, const int *fds, unsigned nfds,
 		     const char *what)
 {
 	struct vf_dev *dev = conn_at(fx, st);
-	size_t before = log_len(fx);
+	size_t before = log_len(fx->d);
 
 	assert_int_equal(vf_conn_send(dev->conn, req, flags, payload, size, fds, nfds), 0);
 	expect_closed(fx, dev, before, true, what);
@@ -142,7 +132,7 @@ static void test_wrong_payload_sizes(void **state)
 	{
 		/* nregions says 2, the payload holds one region */
 		struct vf_dev *dev = conn_at(fx, INITED);
-		size_t before = log_len(fx);
+		size_t before = log_len(fx->d);
 		int fds[2] = {dev->mem->regions[0].fd, dev->mem->regions[0].fd};
 
 		vf_mem_wire_region(dev->mem, 0, &t.regions[0]);
@@ -155,7 +145,7 @@ static void test_wrong_payload_sizes(void **state)
 		/* nine regions: more than a table may hold */
 		struct vhost_user_mem_table big[2];
 		struct vf_dev *dev = conn_at(fx, INITED);
-		size_t before = log_len(fx);
+		size_t before = log_len(fx->d);
 		int fds[8];
 		unsigned i;
 
@@ -214,7 +204,7 @@ static void test_bad_vring_index_and_num(void **state)
 	send_bad(fx, INITED, VHOST_USER_SET_VRING_NUM, 1, &st, 8, NULL, 0, "NUM 6");
 	{
 		struct vf_dev *dev = conn_at(fx, INITED);
-		size_t before = log_len(fx);
+		size_t before = log_len(fx->d);
 
 		efd = dev->vr.kick_fd;
 		u = 1; /* index 1 with an fd */
@@ -249,7 +239,7 @@ static void bad_ring_addr(struct daemon_fx *fx, bool send_memory, int which, uin
 		a.used_user_addr = (uintptr_t)r0->hva + r0->size - delta;
 	else
 		a.avail_user_addr = (uintptr_t)r0->hva + r0->size - delta;
-	before = log_len(fx);
+	before = log_len(fx->d);
 	assert_int_equal(
 		vf_conn_send(dev->conn, VHOST_USER_SET_VRING_ADDR, 1, &a, sizeof(a), NULL, 0), 0);
 	expect_closed(fx, dev, before, true, "SET_VRING_ADDR outside memory");
@@ -277,25 +267,25 @@ static void test_too_many_fds(void **state)
 	int fds[2];
 
 	dev = conn_at(fx, INITED);
-	before = log_len(fx);
+	before = log_len(fx->d);
 	fds[0] = fds[1] = dev->vr.kick_fd;
 	assert_int_equal(vf_conn_send(dev->conn, VHOST_USER_SET_VRING_KICK, 1, &u, 8, fds, 2), 0);
 	expect_closed(fx, dev, before, true, "KICK with 2 fds");
 
 	dev = conn_at(fx, INITED);
-	before = log_len(fx);
+	before = log_len(fx->d);
 	fds[0] = dev->vr.kick_fd;
 	assert_int_equal(vf_conn_send(dev->conn, VHOST_USER_SET_OWNER, 1, NULL, 0, fds, 1), 0);
 	expect_closed(fx, dev, before, true, "SET_OWNER with an fd");
 
 	dev = conn_at(fx, FRESH);
-	before = log_len(fx);
+	before = log_len(fx->d);
 	fds[0] = dev->vr.kick_fd;
 	assert_int_equal(vf_conn_send(dev->conn, VHOST_USER_GET_FEATURES, 1, NULL, 0, fds, 1), 0);
 	expect_closed(fx, dev, before, true, "GET_FEATURES with an fd");
 
 	dev = conn_at(fx, INITED);
-	before = log_len(fx);
+	before = log_len(fx->d);
 	{
 		struct vhost_user_mem_table t = {.nregions = 1};
 
@@ -308,7 +298,7 @@ static void test_too_many_fds(void **state)
 	expect_closed(fx, dev, before, true, "SET_MEM_TABLE 1 region, 2 fds");
 
 	dev = conn_at(fx, INITED);
-	before = log_len(fx);
+	before = log_len(fx->d);
 	{
 		struct vhost_user_single_region r = {0};
 
@@ -348,7 +338,7 @@ static void test_vring_fds_not_eventfds(void **state)
 		/* Every kind as a kick fd; /dev/zero also as call and err fd. */
 		for (unsigned r = 0; r < (i == 0 ? 3u : 1u); r++) {
 			struct vf_dev *dev = conn_at(fx, INITED);
-			size_t before = log_len(fx);
+			size_t before = log_len(fx->d);
 			uint64_t u = 0;
 			char *log;
 
@@ -398,7 +388,7 @@ static void test_oversized_payload(void **state)
 	send_bad(fx, INITED, VHOST_USER_SET_FEATURES, 1, big, 4097, NULL, 0, "4097 bytes");
 	/* a huge size and no payload: rejected on the header alone */
 	dev = conn_at(fx, INITED);
-	before = log_len(fx);
+	before = log_len(fx->d);
 	h.size = 0x7fffffff;
 	assert_int_equal(vf_conn_send_raw(dev->conn, &h, sizeof(h), NULL, 0), 0);
 	expect_closed(fx, dev, before, true, "size 0x7fffffff");
@@ -416,7 +406,7 @@ static void test_truncated_and_garbage(void **state)
 
 	/* header promises 8 bytes, 4 arrive, then EOF */
 	dev = conn_at(fx, INITED);
-	before = log_len(fx);
+	before = log_len(fx->d);
 	assert_int_equal(vf_conn_send_raw(dev->conn, &h, sizeof(h), NULL, 0), 0);
 	assert_int_equal(vf_conn_send_raw(dev->conn, "\1\0\0\0", 4, NULL, 0), 0);
 	shutdown(dev->conn->fd, SHUT_WR);
@@ -424,7 +414,7 @@ static void test_truncated_and_garbage(void **state)
 
 	/* half a header, then EOF */
 	dev = conn_at(fx, FRESH);
-	before = log_len(fx);
+	before = log_len(fx->d);
 	assert_int_equal(vf_conn_send_raw(dev->conn, &h, 6, NULL, 0), 0);
 	shutdown(dev->conn->fd, SHUT_WR);
 	expect_closed(fx, dev, before, false, "truncated header");
@@ -435,7 +425,7 @@ static void test_truncated_and_garbage(void **state)
 		garbage[i] = (uint8_t)(seed >> 16);
 	}
 	dev = conn_at(fx, INITED);
-	before = log_len(fx);
+	before = log_len(fx->d);
 	assert_int_equal(vf_conn_send_raw(dev->conn, garbage, sizeof(garbage), NULL, 0), 0);
 	expect_closed(fx, dev, before, true, "garbage");
 	fx->passed = true;

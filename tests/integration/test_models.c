@@ -22,7 +22,9 @@
 
 #include <cmocka.h>
 
+#include "../unit/bmp280_compensation.h"
 #include "daemon.h"
+#include "test_assert.h"
 #include "vu_frontend.h"
 
 #define TMO 5000
@@ -134,13 +136,6 @@ static void test_start_values(void **state)
 	fx->passed = true;
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
-
-	nanosleep(&ts, NULL);
-}
-
 /* SHT3x single shot without clock stretching: NACK until 12.5 ms passed, then T, RH with CRCs. */
 static void test_sht3x_measurement_time(void **state)
 {
@@ -150,7 +145,7 @@ static void test_sht3x_measurement_time(void **state)
 
 	/* the command and a read right after it in one transfer: no time passes */
 	assert_int_equal(vf_i2c_write_read(fx->dev, 0x44, (uint8_t[]){0x24, 0x00}, 2, r, 6), -EIO);
-	sleep_ms(20);
+	msleep(20);
 	assert_int_equal(vf_i2c_read(fx->dev, 0x44, r, 6), 0);
 	t = ((21875L * (r[0] << 8 | r[1])) >> 13) - 45000;
 	rh = (12500L * (r[3] << 8 | r[4])) >> 13;
@@ -183,18 +178,6 @@ static void test_rtc(void **state)
 	/* within 2 s (or across midnight) */
 	assert_true(labs(diff) <= 2 || labs(diff) >= 86400 - 2);
 	fx->passed = true;
-}
-
-/* The reply to line must be exactly want. */
-static void expect_reply(int fd, const char *line, const char *want)
-{
-	char *got = ctl_request(fd, line);
-
-	if (!got)
-		fail_msg("no reply to %s: %s", line, strerror(errno));
-	if (strcmp(got, want))
-		fail_msg("request %s\n  expected %s\n  got      %s", line, want, got);
-	free(got);
 }
 
 /* One property of the device at addr on guest's bus, from a `get`. */
@@ -291,7 +274,7 @@ static uint8_t crc8(const uint8_t *b, size_t n)
 static void sht3x_measure(struct vf_dev *dev, uint8_t r[6])
 {
 	assert_int_equal(vf_i2c_write(dev, 0x44, (uint8_t[]){0x24, 0x00}, 2), 0);
-	sleep_ms(20);
+	msleep(20);
 	assert_int_equal(vf_i2c_read(dev, 0x44, r, 6), 0);
 }
 
@@ -362,39 +345,6 @@ static void test_set_ads1015(void **state)
 	expect_reply(fx->ctl, "{\"cmd\":\"set\",\"addr\":\"0x4a\",\"props\":{\"ain4\":1}}",
 		     "{\"ok\":false,\"error\":\"ads1015 at 0x4a: 'ain4': no such property\"}");
 	fx->passed = true;
-}
-
-struct calib {
-	int32_t t1, t2, t3;
-	int64_t p1, p2, p3, p4, p5, p6, p7, p8, p9;
-};
-
-/* BMP280 datasheet 8.2: the integer compensation of temperature (0.01 C) ... */
-static int32_t comp_t(const struct calib *c, int32_t adc, int32_t *t_fine)
-{
-	int32_t var1 = (((adc >> 3) - (c->t1 << 1)) * c->t2) >> 11;
-	int32_t var2 = (((((adc >> 4) - c->t1) * ((adc >> 4) - c->t1)) >> 12) * c->t3) >> 14;
-
-	*t_fine = var1 + var2;
-	return (*t_fine * 5 + 128) >> 8;
-}
-
-/* ... and of pressure (Pa in Q24.8). */
-static uint32_t comp_p(const struct calib *c, int32_t adc, int32_t t_fine)
-{
-	int64_t var1 = (int64_t)t_fine - 128000, var2, p;
-
-	var2 = var1 * var1 * c->p6;
-	var2 += var1 * c->p5 * 131072;
-	var2 += c->p4 * 34359738368LL;
-	var1 = ((var1 * var1 * c->p3) >> 8) + var1 * c->p2 * 4096;
-	var1 = ((((int64_t)1 << 47) + var1) * c->p1) >> 33;
-	if (!var1)
-		return 0;
-	p = ((((int64_t)1048576 - adc) * 2147483648LL - var2) * 3125) / var1;
-	var1 = (c->p9 * (p >> 13) * (p >> 13)) >> 25;
-	var2 = (c->p8 * p) >> 19;
-	return (uint32_t)(((p + var1 + var2) >> 8) + c->p7 * 16);
 }
 
 /* BMP280: after a set, a forced measurement gives raw values that compensate to it. */
