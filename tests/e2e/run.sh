@@ -326,26 +326,15 @@ scenario_models() {
 # host's get must show them. Exits 0 once every step of both guests was done
 # and checked (bounded by the boot timeout).
 models_helper() {
-	python3 - "$tmp/ctl" "$boot_timeout" "$tmp/params" <<-'EOF'
-		import json, socket, sys, time
+	python3 - "$tmp/ctl" "$boot_timeout" "$tmp/params" "$here" <<-'EOF'
+		import sys, time
+		sys.path.insert(0, sys.argv[4])
+		from ctl import Control
 		# The values: the guest's parameters (SET_*: what the guest must read
 		# after step 1, in the drivers' units; GUEST_*: the RTC offsets it writes).
 		par = dict(l.strip().split("=", 1) for l in open(sys.argv[3]) if "=" in l)
 		num = lambda k: float(par[k].strip('"'))
-		s = socket.socket(socket.AF_UNIX)
-		for _ in range(100):
-		    try:
-		        s.connect(sys.argv[1])
-		        break
-		    except OSError:
-		        time.sleep(0.1)
-		f = s.makefile("rw")
-		def req(**r):
-		    f.write(json.dumps(r) + "\n")
-		    f.flush()
-		    rep = json.loads(f.readline())
-		    print("host: %s -> %s" % (json.dumps(r), json.dumps(rep)), flush=True)
-		    return rep
+		req = Control(sys.argv[1]).request
 		def sets(guest, addr, props):
 		    return req(cmd="set", guest=guest, addr=addr, props=props)["ok"]
 		def near(guest, addr, prop, want, tol):
@@ -385,9 +374,8 @@ models_helper() {
 		    for g in steps:
 		        if done[g] == len(steps[g]):
 		            continue
-		        f.write(json.dumps(dict(cmd="get", guest=g, addr="0x40", props=["reg:0x00"])) + "\n")
-		        f.flush()
-		        step = int(json.loads(f.readline())["props"]["reg:0x00"])
+		        rep = req(quiet=True, cmd="get", guest=g, addr="0x40", props=["reg:0x00"])
+		        step = int(rep["props"]["reg:0x00"])
 		        if step == done[g] + 1:
 		            good = steps[g][step - 1]()
 		            ok = ok and good
@@ -473,21 +461,13 @@ scenario_control() {
 # mailbox register 0 for the guest's step number, does the step, acknowledges
 # it in register 1. Exits 0 once both steps are done (120 s at most).
 control_helper() {
-	python3 - "$tmp/ctl" <<-'EOF'
-		import json, socket, sys, time
-		s = socket.socket(socket.AF_UNIX)
-		for _ in range(100):
-		    try:
-		        s.connect(sys.argv[1])
-		        break
-		    except OSError:
-		        time.sleep(0.1)
-		f = s.makefile("rw")
+	python3 - "$tmp/ctl" "$here" <<-'EOF'
+		import sys, time
+		sys.path.insert(0, sys.argv[2])
+		from ctl import Control
+		ctl = Control(sys.argv[1])
 		def req(**r):
-		    f.write(json.dumps(r) + "\n")
-		    f.flush()
-		    rep = json.loads(f.readline())
-		    print("host: %s -> %s" % (json.dumps(r), json.dumps(rep)), flush=True)
+		    rep = ctl.request(**r)
 		    if not rep["ok"]:
 		        sys.exit(1)
 		    return rep
@@ -496,9 +476,8 @@ control_helper() {
 		done = 0
 		end = time.time() + 120
 		while done < 2 and time.time() < end:
-		    f.write(json.dumps(dict(cmd="get", addr="0x40", props=["reg:0x00"])) + "\n")
-		    f.flush()
-		    step = int(json.loads(f.readline())["props"]["reg:0x00"])
+		    rep = ctl.request(quiet=True, cmd="get", addr="0x40", props=["reg:0x00"])
+		    step = int(rep["props"]["reg:0x00"])
 		    if step == done + 1:
 		        req(**steps[step])
 		        req(cmd="set", addr="0x40", props={"reg:0x01": step})
