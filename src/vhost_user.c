@@ -67,7 +67,6 @@ static const char *request_name(uint32_t req)
 	return unknown;
 }
 
-
 /*
  * True if fd is an eventfd: an anonymous inode (no file type bits) that takes
  * an 8-byte write of 0, which adds nothing and wakes no one. Other anonymous
@@ -386,11 +385,8 @@ static int handle_vring_state(struct vu_dev *dev, const struct vhost_user_hdr *h
 			return 0;
 		case -EBUSY:
 			return bad(dev, hdr, "while the queue is running");
-		case -EINVAL:
-			if (!dev->vq.num)
-				return bad(dev, hdr,
-					   "with a size that is not a power of 2 up to 32768");
-			/* fall through */
+		case -ERANGE:
+			return bad(dev, hdr, "with a size that is not a power of 2 up to 32768");
 		default:
 			return bad(dev, hdr,
 				   "makes the rings exceed guest memory or misaligns them");
@@ -637,14 +633,12 @@ int vu_dev_dispatch(struct vu_dev *dev, const struct vhost_user_hdr *hdr, const 
 {
 	struct vu_reply reply = {0};
 	struct dispatch_args a = {dev, hdr, payload, fds, nfds, &reply};
-	uint64_t gpa;
 	int ret;
 
 	log_debug("%s: %s size %u flags 0x%x fds %u", dev->name, request_name(hdr->request),
 		  hdr->size, hdr->flags, nfds);
 	/* Handlers touch the rings (sync, serve on start): a SIGBUS there ends only this VMM. */
-	if (guest_fault_run(&dev->mem, dispatch_cb, &a, &ret, &gpa))
-		ret = guest_memory_lost(dev, gpa);
+	ret = vu_dev_guarded(dev, dispatch_cb, &a);
 	/* Any fd a handler did not take is closed here, whatever happened. */
 	for (unsigned i = 0; i < nfds; i++)
 		if (fds[i] >= 0)

@@ -95,7 +95,7 @@ static void virtq_sync_used(struct virtq *vq)
 int virtq_set_num(struct virtq *vq, const struct vu_mem *mem, unsigned num)
 {
 	if (num == 0 || num > VIRTQ_MAX_SIZE || (num & (num - 1)))
-		return -EINVAL;
+		return -ERANGE;
 	if (vq->started)
 		return -EBUSY;
 	vq->kick_gen++;

@@ -91,8 +91,9 @@ void virtq_set_features(struct virtq *vq, bool event_idx, bool indirect);
 
 /*
  * SET_VRING_NUM / SET_VRING_BASE: only while stopped (-EBUSY). A size must be
- * a power of 2 up to VIRTQ_MAX_SIZE and, once addresses are set, keep the
- * rings inside guest memory (-EINVAL / -EFAULT; the queue is then unmapped).
+ * a power of 2 up to VIRTQ_MAX_SIZE (-ERANGE, nothing changes) and, once
+ * addresses are set, keep the rings aligned and inside guest memory (-EINVAL /
+ * -EFAULT; the queue is then unmapped).
  */
 int virtq_set_num(struct virtq *vq, const struct vu_mem *mem, unsigned num);
 int virtq_set_base(struct virtq *vq, uint16_t base);

@@ -203,6 +203,25 @@ static void test_bad_vring_index_and_num(void **state)
 	st.num = 6;
 	send_bad(fx, INITED, VHOST_USER_SET_VRING_NUM, 1, &st, 8, NULL, 0, "NUM 6");
 	{
+		/* A bad size after a good one is still named as a bad size. */
+		struct vf_dev *dev = conn_at(fx, INITED);
+		size_t before = log_len(fx->d);
+		char *log;
+
+		st.num = 8;
+		assert_int_equal(
+			vf_msg_set_state(dev->conn, VHOST_USER_SET_VRING_NUM, 0, st.num, false), 0);
+		st.num = 12;
+		assert_int_equal(vf_conn_send(dev->conn, VHOST_USER_SET_VRING_NUM, 1, &st, 8, NULL, 0),
+				 0);
+		expect_closed(fx, dev, before, true, "NUM 8 then 12");
+		log = daemon_log(fx->d);
+		assert_non_null(log);
+		assert_non_null(strstr(log + before, "SET_VRING_NUM with a size that is not a power "
+						     "of 2 up to 32768"));
+		free(log);
+	}
+	{
 		struct vf_dev *dev = conn_at(fx, INITED);
 		size_t before = log_len(fx->d);
 
