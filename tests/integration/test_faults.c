@@ -25,6 +25,7 @@
 #include <cmocka.h>
 
 #include "daemon.h"
+#include "test_assert.h"
 #include "vu_frontend.h"
 
 #define TMO   5000
@@ -291,6 +292,10 @@ static void test_mem_table_change_with_requests_pending(void **state)
 	daemon_sock_path(d, 0, path, sizeof(path));
 	vf_dev_opts_default(&o);
 	o.nregions = 2;
+	/* Rings in region 0, the requests' headers, tables and data in region 1. */
+	o.ring_region = 0;
+	o.hdr_region = 1;
+	o.data_region = 1;
 	o.mem_msg = VF_MEM_SET_TABLE;
 	dev = vf_dev_open(path, &o);
 	assert_non_null(dev);
@@ -301,15 +306,58 @@ static void test_mem_table_change_with_requests_pending(void **state)
 	assert_int_equal(vf_vring_kick(&dev->vr, true), 0);
 	collect(dev, h, VIRTIO_I2C_MSG_OK);
 
-	/* Same with ADD/REM_MEM_REG: region 1 removed and re-added around a pending request. */
+	/*
+	 * Same with REM/ADD_MEM_REG of the region holding the rings: the queue pauses in
+	 * between and the request is served once the rings are back. The daemon may look
+	 * at the ring at any time (it polls after every message), so the region removed
+	 * is never one the pending request's own buffers are in: a VMM that unmaps those
+	 * gets the queue stopped, which test_hostile covers.
+	 */
 	h = pending_write(dev, STUB, 0x61, 0x22);
-	assert_int_equal(vf_msg_rem_mem_reg(dev->conn, dev->mem, 1, true), 0);
-	assert_int_equal(vf_msg_add_mem_reg(dev->conn, dev->mem, 1, true), 0);
+	assert_int_equal(vf_msg_rem_mem_reg(dev->conn, dev->mem, 0, true), 0);
+	assert_int_equal(vf_msg_add_mem_reg(dev->conn, dev->mem, 0, true), 0);
 	assert_int_equal(vf_vring_kick(&dev->vr, true), 0);
 	collect(dev, h, VIRTIO_I2C_MSG_OK);
 	assert_int_equal(vf_i2c_write_read(dev, STUB, &reg, 1, r, 2), 0);
 	assert_int_equal(r[0], 0x11);
 	assert_int_equal(r[1], 0x22);
+	vf_dev_destroy(dev);
+	assert_int_equal(daemon_finish(d, true), 0);
+}
+
+/* A VMM that unmaps the memory of a request it then kicks: that queue stops, nothing else. */
+static void test_request_in_removed_region(void **state)
+{
+	static const char stopped[] = "virtqueue stopped: indirect table outside guest memory";
+	struct daemon *d = daemon_launch(1, std_args);
+	struct vf_dev_opts o;
+	struct vf_dev *dev;
+	char path[160];
+	uint8_t reg = 0x62, r;
+	uint16_t base;
+
+	assert_non_null(d);
+	daemon_sock_path(d, 0, path, sizeof(path));
+	vf_dev_opts_default(&o);
+	o.nregions = 2;
+	o.ring_region = 0;
+	o.hdr_region = 1;
+	o.data_region = 1;
+	o.mem_msg = VF_MEM_SET_TABLE;
+	dev = vf_dev_open(path, &o);
+	assert_non_null(dev);
+	assert_int_equal(vf_msg_rem_mem_reg(dev->conn, dev->mem, 1, true), 0);
+	pending_write(dev, STUB, 0x62, 0x33);
+	assert_int_equal(vf_vring_kick(&dev->vr, true), 0);
+	assert_true(daemon_wait_log(d, stopped, TMO));
+	assert_int_equal(vf_vring_used_pending(&dev->vr), 0);
+	/* The connection stays; the request was never carried out. */
+	assert_int_equal(vf_dev_stop(dev, &base), 0);
+	assert_int_equal(vf_msg_add_mem_reg(dev->conn, dev->mem, 1, true), 0);
+	assert_int_equal(vf_dev_restart_fresh(dev), 0);
+	assert_int_equal(vf_i2c_write_read(dev, STUB, &reg, 1, &r, 1), 0);
+	assert_int_equal(r, 0);
+	assert_int_equal(count_in_log(d, stopped), 1);
 	vf_dev_destroy(dev);
 	assert_int_equal(daemon_finish(d, true), 0);
 }
@@ -375,6 +423,7 @@ int main(void)
 		cmocka_unit_test(test_vmm_dies_mid_message),
 		cmocka_unit_test(test_sigkill_during_eeprom_writes),
 		cmocka_unit_test(test_mem_table_change_with_requests_pending),
+		cmocka_unit_test(test_request_in_removed_region),
 		cmocka_unit_test(test_stop_waits_for_slow_transfer),
 	};
 
