@@ -279,26 +279,34 @@ static void collect(struct vf_dev *dev, uint16_t head, uint8_t status)
 	assert_int_equal(dev->slots[head].status, status);
 }
 
-static void test_mem_table_change_with_requests_pending(void **state)
+/* A guest with its rings in region 0 and its requests' headers, tables and data in region 1. */
+static struct vf_dev *open_split_guest(struct daemon *d)
 {
-	struct daemon *d = daemon_launch(1, std_args);
 	struct vf_dev_opts o;
 	struct vf_dev *dev;
 	char path[160];
-	uint8_t reg = 0x60, r[2];
-	uint16_t h;
 
-	assert_non_null(d);
 	daemon_sock_path(d, 0, path, sizeof(path));
 	vf_dev_opts_default(&o);
 	o.nregions = 2;
-	/* Rings in region 0, the requests' headers, tables and data in region 1. */
 	o.ring_region = 0;
 	o.hdr_region = 1;
 	o.data_region = 1;
 	o.mem_msg = VF_MEM_SET_TABLE;
 	dev = vf_dev_open(path, &o);
 	assert_non_null(dev);
+	return dev;
+}
+
+static void test_mem_table_change_with_requests_pending(void **state)
+{
+	struct daemon *d = daemon_launch(1, std_args);
+	struct vf_dev *dev;
+	uint8_t reg = 0x60, r[2];
+	uint16_t h;
+
+	assert_non_null(d);
+	dev = open_split_guest(d);
 
 	/* A new table (same regions) arrives while a request waits: it is served afterwards. */
 	h = pending_write(dev, STUB, 0x60, 0x11);
@@ -330,22 +338,12 @@ static void test_request_in_removed_region(void **state)
 {
 	static const char stopped[] = "virtqueue stopped: indirect table outside guest memory";
 	struct daemon *d = daemon_launch(1, std_args);
-	struct vf_dev_opts o;
 	struct vf_dev *dev;
-	char path[160];
 	uint8_t reg = 0x62, r;
 	uint16_t base;
 
 	assert_non_null(d);
-	daemon_sock_path(d, 0, path, sizeof(path));
-	vf_dev_opts_default(&o);
-	o.nregions = 2;
-	o.ring_region = 0;
-	o.hdr_region = 1;
-	o.data_region = 1;
-	o.mem_msg = VF_MEM_SET_TABLE;
-	dev = vf_dev_open(path, &o);
-	assert_non_null(dev);
+	dev = open_split_guest(d);
 	assert_int_equal(vf_msg_rem_mem_reg(dev->conn, dev->mem, 1, true), 0);
 	pending_write(dev, STUB, 0x62, 0x33);
 	assert_int_equal(vf_vring_kick(&dev->vr, true), 0);
