@@ -247,7 +247,7 @@ scenario_drivers() {
 		cmp "$tmp/data/e32.new" "$tmp/e32.bin" ||
 			fail "24c32 host file does not hold what the guest wrote through at24"
 		grep -q '@0x57 .*-> ERR@0' "$tmp/trace" ||
-			fail "24c32 (write_cycle_us=5000): no NACK in the trace, at24 never met the write cycle"
+			fail "24c32 (write_cycle_us=5000): no NACK in the trace, no write cycle met"
 		! grep -q '@0x50 .*-> ERR' "$tmp/trace" ||
 			fail "24c02 (no write cycle): NACKed"
 	}
