@@ -2,7 +2,8 @@
 /*
  * Fuzz target: combined transfers on a bus of emulated devices (i2c_bus.h,
  * emul.h), as the guest drives them: stub@0x10, lm75@0x48, 24c02@0x50,
- * 24c32@0x54, 24c256@0x58, ee1004@0x52 and ee1004@0x53 (both answering the
+ * 24c32@0x54 (write_cycle_us=3000: NACKs for 3 clock readings after a
+ * write), 24c256@0x58, ee1004@0x52 and ee1004@0x53 (both answering the
  * shared page-select addresses 0x36, 0x37), tmp102@0x49, jc42@0x18,
  * sht3x@0x44, ads1015@0x4a, bmp280@0x76, pca9555@0x20 and ds1307 or ds3231
  * @0x68; every other address is empty. Quicker than going through the
@@ -68,7 +69,11 @@ static struct i2c_bus *make_bus(bool ds3231)
 		 .n_opts = 1,
 		 .spec = "lm75@0x48"},
 		{.model = EMUL_24C02, .addr = 0x50, .spec = "24c02@0x50"},
-		{.model = EMUL_24C32, .addr = 0x54, .spec = "24c32@0x54"},
+		{.model = EMUL_24C32,
+		 .addr = 0x54,
+		 .opts = {{"write_cycle_us", 3000}},
+		 .n_opts = 1,
+		 .spec = "24c32@0x54,write_cycle_us=3000"},
 		{.model = EMUL_24C256, .addr = 0x58, .spec = "24c256@0x58"},
 		{.model = EMUL_EE1004, .addr = 0x52, .spec = "ee1004@0x52"},
 		{.model = EMUL_EE1004, .addr = 0x53, .spec = "ee1004@0x53"},

@@ -283,6 +283,10 @@ def config_seeds():
                                           "bmp280@0x76,temp=21.37,pressure=1002.5", "-e",
                                           "pca9555@0x20,inputs=0xa5a5,outputs=1", "-e",
                                           "ds3231@0x68,offset=-3600.5"))
+    write("config", "emulate-write-cycle", cmd(0, 200, "-s", "/tmp/v", "-e",
+                                               "24c02@0x50,write_cycle_us=5000", "-e",
+                                               "24c32@0x54,file=/tmp/e.bin,write_cycle_us=0x10",
+                                               "-e", "24c256@0x58,write_cycle_us=100001"))
     write("config", "guest-sections", cmd(0, 200, "-s", "/tmp/v", "-c", "4", "-e", "stub@0x10",
                                           "--guest", "1,3", "-e", "24c02@0x50", "-l", "1:0x48",
                                           "--guest=2", "-e", "lm75@0x48", "-l", "2:0x49"))

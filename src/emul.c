@@ -58,6 +58,10 @@ static const struct emul_opt_desc no_opts[] = {{0}};
 const struct emul_opt_desc *emul_model_opts(enum emul_model model)
 {
 	switch (model) {
+	case EMUL_24C02:
+	case EMUL_24C32:
+	case EMUL_24C256:
+		return emul_eeprom_opts;
 	case EMUL_LM75:
 		return emul_lm75_opts;
 	case EMUL_TMP102:
@@ -219,7 +223,9 @@ void emul_destroy(struct emul_dev *dev)
 int emul_xfer(struct emul_dev *dev, bool read, uint8_t *buf, size_t len)
 {
 	emul_restart(dev); /* its START */
-	/* Address-only message: every model ACKs it and changes no other state. */
+	if (dev->ops->busy && dev->ops->busy(dev))
+		return -ENXIO;
+	/* Address-only message: a model ACKs it and changes no other state. */
 	if (len == 0)
 		return 0;
 	if (!buf)

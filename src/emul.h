@@ -46,9 +46,10 @@ void emul_destroy(struct emul_dev *dev);
  * One message after a START/repeated START: the device is addressed in the
  * given direction and then `len` bytes are written to it (read == false) or
  * read from it into buf (read == true). len == 0 is an address-only probe
- * (SMBus quick) and succeeds. EEPROMs only latch written data here (their
- * page buffer): it is committed at STOP (emul_stop) and discarded by any
- * START before that.
+ * (SMBus quick) and succeeds. A device that NACKs its address (an AT24 in
+ * its write cycle, write_cycle_us) gives -ENXIO, whatever len. EEPROMs only
+ * latch written data here (their page buffer): it is committed at STOP
+ * (emul_stop) and discarded by any START before that.
  */
 int emul_xfer(struct emul_dev *dev, bool read, uint8_t *buf, size_t len);
 

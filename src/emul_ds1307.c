@@ -16,7 +16,10 @@
  * within the offset range.
  * DS1307: 0x07 control (OUT, SQWE, RS1..0; 0x03 at power-up), 0x08..0x3f
  * 56 bytes of RAM (0 here); the last register is 0x3f. CH set stops the
- * clock (it keeps its time), CH cleared restarts it.
+ * clock (it keeps its time), CH cleared restarts it. A stopped clock is the
+ * host's time when it stopped plus `offset`, so `offset` stands still too
+ * (what the control socket shows does not drift) and a `set` moves the
+ * stopped clock by the change, as it moves a running one.
  * DS3231: 0x07..0x0d alarms (stored), 0x0e control (0x1c), 0x0f status
  * (OSF, EN32kHz, BSY, A2F, A1F: 0x08 here; OSF/A2F/A1F can only be cleared),
  * 0x10 aging offset, 0x11..0x12 temperature (read-only, 25.00 C); the last
@@ -36,9 +39,9 @@ struct ds1307 {
 	struct emul_dev dev;
 	bool ds3231;
 	uint8_t pointer;
-	int64_t offset_ns;		   /* clock = host UTC + offset, when running */
+	int64_t offset_ns;		   /* clock = reference + offset (clock_ns) */
 	bool halted;			   /* DS1307 CH */
-	int64_t halted_ns;		   /* the clock's value while halted */
+	int64_t halt_host_ns;		   /* host UTC when the clock stopped */
 	bool h12;			   /* hours register in 12-hour mode */
 	int wday_delta;			   /* day-of-week register = (weekday + delta) % 7 + 1 */
 	uint8_t regs[DS1307_LAST_REG + 1]; /* registers 0x07 and up (0..6: the clock) */
@@ -102,10 +105,16 @@ static int64_t weekday(int64_t days)
 	return days + 4 - floor_div(days + 4, 7) * 7;
 }
 
+/* The host time the offset counts from: now, or when the clock stopped. */
+static int64_t reference_ns(const struct ds1307 *ds)
+{
+	return ds->halted ? ds->halt_host_ns : emul_clock_real_ns();
+}
+
 /* The clock's current value, ns since the epoch (UTC). */
 static int64_t clock_ns(const struct ds1307 *ds)
 {
-	return ds->halted ? ds->halted_ns : emul_clock_real_ns() + ds->offset_ns;
+	return reference_ns(ds) + ds->offset_ns;
 }
 
 /* The time registers for a clock value. */
@@ -136,7 +145,7 @@ static void encode(const struct ds1307 *ds, int64_t t_ns, uint8_t r[7])
 /* Applies written time registers (mask: which of 0..6) over the current time. */
 static void write_time(struct ds1307 *ds, const uint8_t w[7], unsigned mask)
 {
-	int64_t now = clock_ns(ds), real = emul_clock_real_ns(), t, days, rel;
+	int64_t now = clock_ns(ds), real = emul_clock_real_ns(), ref, t, days, rel;
 	uint8_t cur[7];
 	unsigned sec, min, hour, mday, mon, year;
 	int64_t subsec = now - floor_div(now, NS) * NS;
@@ -158,32 +167,27 @@ static void write_time(struct ds1307 *ds, const uint8_t w[7], unsigned mask)
 	mon = from_bcd(cur[5] & 0x1f);
 	year = 2000 + from_bcd(cur[6]) + (ds->ds3231 && (cur[5] & 0x80) ? 100 : 0);
 	days = days_from_civil(year, mon ? mon : 1, mday ? mday : 1);
+	if (!ds->ds3231 && (mask & 1)) {
+		bool halt = cur[0] & 0x80;
+
+		if (halt && !ds->halted)
+			ds->halt_host_ns = real; /* it stops now */
+		ds->halted = halt;
+	}
+	ref = ds->halted ? ds->halt_host_ns : real;
 	/*
-	 * Seconds relative to the host's clock first: out-of-range BCD (the
+	 * Seconds relative to the reference first: out-of-range BCD (the
 	 * chips leave it undefined) may name years past 2262, beyond int64 ns.
 	 */
-	rel = days * 86400 + hour * 3600 + min * 60 + sec - floor_div(real, NS);
+	rel = days * 86400 + hour * 3600 + min * 60 + sec - floor_div(ref, NS);
 	if (rel > OFFSET_MAX)
 		rel = (int64_t)OFFSET_MAX;
 	if (rel < -OFFSET_MAX)
 		rel = (int64_t)-OFFSET_MAX;
-	t = floor_div(real, NS) * NS + rel * NS + ((mask & 1) ? 0 : subsec);
+	t = floor_div(ref, NS) * NS + rel * NS + ((mask & 1) ? 0 : subsec);
 	if (mask & 1u << 3) /* the day of week is whatever the guest says it is today */
 		ds->wday_delta = (int)(((cur[3] & 7) + 6 - weekday(days)) % 7);
-	if (!ds->ds3231 && (mask & 1)) {
-		bool halt = cur[0] & 0x80;
-
-		ds->halted = false;
-		if (halt) {
-			ds->halted = true;
-			ds->halted_ns = t;
-			return;
-		}
-	}
-	if (ds->halted)
-		ds->halted_ns = t;
-	else
-		ds->offset_ns = t - real;
+	ds->offset_ns = t - ref;
 }
 
 static uint8_t last_reg(const struct ds1307 *ds)
@@ -245,28 +249,20 @@ static int ds_xfer(struct emul_dev *dev, bool read, uint8_t *buf, size_t len)
 	return 0;
 }
 
-static double offset_s(const struct ds1307 *ds)
-{
-	int64_t off = ds->halted ? ds->halted_ns - emul_clock_real_ns() : ds->offset_ns;
-
-	return (double)off / NS;
-}
-
 static double ds_get_offset(struct emul_dev *dev)
 {
-	return offset_s(to_ds(dev));
+	return (double)to_ds(dev)->offset_ns / NS;
 }
 
-/* `offset`: seconds between the clock and the host's UTC time. */
+/*
+ * `offset`: seconds between the clock and the host's UTC time (a stopped
+ * clock: the host's time when it stopped).
+ */
 static int ds_set_offset(struct emul_dev *dev, double value)
 {
-	struct ds1307 *ds = to_ds(dev);
-
 	if (!(value >= -OFFSET_MAX && value <= OFFSET_MAX))
 		return -ERANGE;
-	ds->offset_ns = emul_round(value * 1e9);
-	if (ds->halted)
-		ds->halted_ns = emul_clock_real_ns() + ds->offset_ns;
+	to_ds(dev)->offset_ns = emul_round(value * 1e9);
 	return 0;
 }
 

@@ -27,8 +27,14 @@
  * With file=PATH the memory is backed by a file of exactly the device size
  * (emul_file.h): the write cycle ends only once the file has the data on
  * stable storage, and memory changes only then, so the file always holds
- * what the guest was told is written. The real part's write-cycle time (tWR,
- * during which it NACKs) is not emulated: data is readable at once.
+ * what the guest was told is written.
+ *
+ * The write-cycle time (tWR, about 5 ms) is off by default: data is readable
+ * at once. With write_cycle_us=N (AT24s only) the part NACKs every message,
+ * its address included, for N us after the STOP that commits a write, as
+ * the real one does while it programs the cells; Linux's at24 driver retries
+ * until its write_timeout. A write that carried no data (only the word
+ * address) or whose commit failed starts no cycle.
  */
 #include "emul_file.h"
 #include "emul_internal.h"
@@ -37,7 +43,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define EEPROM_MAX_PAGE 64 /* the largest page buffer; one bit per cell in `latched` */
+#define EEPROM_MAX_PAGE	   64	  /* the largest page buffer; one bit per cell in `latched` */
+#define WRITE_CYCLE_MAX_US 100000 /* 100 ms: 10x a slow part, 4x at24's default timeout */
 
 #define EE1004_SPA0	 0x36 /* write: select bank 0; read: ACK if bank 0 is selected */
 #define EE1004_SPA1	 0x37 /* write: select bank 1 */
@@ -69,7 +76,9 @@ struct eeprom {
 	size_t wpage;	  /* offset in mem of the page being written */
 	uint64_t latched; /* bit i: cell i of that page was written */
 	uint8_t latch[EEPROM_MAX_PAGE];
-	struct emul_file *file; /* NULL when memory-only */
+	struct emul_file *file;	 /* NULL when memory-only */
+	uint32_t write_cycle_us; /* tWR; 0: no write cycle */
+	uint64_t busy_until_ns;	 /* CLOCK_MONOTONIC end of the write cycle; 0: none */
 	uint8_t mem[];
 };
 EMUL_DEV_FIRST(struct eeprom);
@@ -162,12 +171,52 @@ static int eeprom_stop(struct emul_dev *dev)
 	if (ee->file)
 		ret = emul_file_write(ee->file, ee->wpage + lo, image + lo, hi - lo + 1,
 				      ee->mem + ee->wpage + lo);
-	if (!ret)
+	if (!ret) {
 		memcpy(ee->mem + ee->wpage + lo, image + lo, hi - lo + 1);
+		if (ee->write_cycle_us)
+			ee->busy_until_ns = emul_clock_mono_ns() + ee->write_cycle_us * 1000ull;
+	}
 	ee->pending = false;
 	ee->latched = 0;
 	return ret;
 }
+
+/* In the write cycle: the part NACKs its address. */
+static bool eeprom_busy(struct emul_dev *dev)
+{
+	struct eeprom *ee = to_eeprom(dev);
+
+	if (!ee->busy_until_ns)
+		return false;
+	if (emul_clock_mono_ns() < ee->busy_until_ns)
+		return true;
+	ee->busy_until_ns = 0; /* over: no clock reading until the next cycle */
+	return false;
+}
+
+static double eeprom_get_write_cycle(struct emul_dev *dev)
+{
+	return to_eeprom(dev)->write_cycle_us;
+}
+
+/* `write_cycle_us`: whole us, 0..WRITE_CYCLE_MAX_US; from the next write's STOP on. */
+static int eeprom_set_write_cycle(struct emul_dev *dev, double value)
+{
+	if (!(value >= 0 && value <= WRITE_CYCLE_MAX_US) || value != (double)(uint32_t)value)
+		return -ERANGE;
+	to_eeprom(dev)->write_cycle_us = (uint32_t)value;
+	return 0;
+}
+
+static const struct emul_prop_desc eeprom_props[] = {
+	{"write_cycle_us", eeprom_get_write_cycle, eeprom_set_write_cycle},
+	{0},
+};
+
+const struct emul_opt_desc emul_eeprom_opts[] = {
+	{"write_cycle_us", 0, WRITE_CYCLE_MAX_US, 0, "0..100000 us, an integer", false},
+	{0},
+};
 
 /* ee1004 page select (0x36/0x37): see the header comment. */
 static int ee1004_xfer_shared(struct emul_dev *dev, uint8_t addr, bool read, uint8_t *buf,
@@ -200,6 +249,8 @@ static const struct emul_ops eeprom_ops = {
 	.xfer = eeprom_xfer,
 	.start = eeprom_start,
 	.stop = eeprom_stop,
+	.busy = eeprom_busy,
+	.props = eeprom_props,
 	.destroy = eeprom_destroy,
 };
 

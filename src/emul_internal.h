@@ -24,6 +24,11 @@ struct emul_ops {
 	void (*start)(struct emul_dev *dev);
 	/* STOP: 0 or -errno (see emul_stop); NULL when the model does nothing at STOP. */
 	int (*stop)(struct emul_dev *dev);
+	/*
+	 * True while the device ACKs not even its address (an EEPROM's write
+	 * cycle): emul_xfer then gives -ENXIO, probes included. NULL: never.
+	 */
+	bool (*busy)(struct emul_dev *dev);
 	/* Shared addresses (see emul_shared_addrs): messages there, any len; NULL if none. */
 	int (*xfer_shared)(struct emul_dev *dev, uint8_t addr, bool read, uint8_t *buf, size_t len);
 	/*
@@ -112,6 +117,7 @@ static inline int64_t emul_round(double v)
 uint8_t emul_sht3x_crc8(const uint8_t *data, size_t len);
 
 /* Per-model start properties (see emul_model_opts). */
+extern const struct emul_opt_desc emul_eeprom_opts[]; /* the AT24s, not ee1004 */
 extern const struct emul_opt_desc emul_lm75_opts[];
 extern const struct emul_opt_desc emul_tmp102_opts[];
 extern const struct emul_opt_desc emul_jc42_opts[];

@@ -21,6 +21,7 @@
  * interrupt-mode latching are not modelled).
  */
 #include "emul_internal.h"
+#include "emul_temp.h"
 
 #include <errno.h>
 
@@ -40,6 +41,7 @@ enum { JC42_CAP, JC42_CONF, JC42_UPPER, JC42_LOWER, JC42_CRIT, JC42_TEMP, JC42_M
 
 #define JC42_TEMP_MIN (-40.0)
 #define JC42_TEMP_MAX 125.0
+#define JC42_STEPS    16 /* per C: 0.0625 C */
 
 struct jc42 {
 	struct emul_dev dev;
@@ -153,7 +155,7 @@ static int jc42_xfer(struct emul_dev *dev, bool read, uint8_t *buf, size_t len)
 
 static double jc42_get_temp(struct emul_dev *dev)
 {
-	return to_jc42(dev)->temp / 16.0;
+	return emul_temp_celsius(to_jc42(dev)->temp, JC42_STEPS);
 }
 
 /* `temp` in C, truncated to 0.0625 C like the ADC. */
@@ -161,7 +163,8 @@ static int jc42_set_temp(struct emul_dev *dev, double value)
 {
 	if (!(value >= JC42_TEMP_MIN && value <= JC42_TEMP_MAX))
 		return -ERANGE;
-	to_jc42(dev)->temp = (int32_t)emul_floor(value * 16.0 + 1e-9);
+	/* the 13-bit field's range (never reached from JC42_TEMP_MIN..MAX) */
+	to_jc42(dev)->temp = emul_temp_steps(value, JC42_STEPS, -0x1000, 0x0fff);
 	return 0;
 }
 

@@ -14,6 +14,7 @@
  * never auto-increments.
  */
 #include "emul_internal.h"
+#include "emul_temp.h"
 
 #include <errno.h>
 
@@ -26,6 +27,7 @@ enum lm75_reg {
 
 #define LM75_POINTER_MASK 0x03
 #define LM75_TEMP_MASK	  0xff80 /* the 9 significant bits */
+#define LM75_STEPS	  2	 /* per C: 0.5 C */
 
 struct lm75 {
 	struct emul_dev dev;
@@ -42,22 +44,9 @@ static struct lm75 *to_lm75(struct emul_dev *dev)
 	return container_of(dev, struct lm75, dev);
 }
 
-/*
- * Millidegrees C to the register format. The ADC's two's complement result
- * simply has no bits below 0.5 C, i.e. the reading is truncated toward minus
- * infinity (-0.2 C reads -0.5 C, 25.7 C reads 25.5 C). Values beyond the
- * 9-bit range saturate at -128 C / +127.5 C.
- */
-static uint16_t lm75_temp_to_reg(int32_t temp_mc)
+/* A 9-bit two's complement count of 0.5 C steps to the register format. */
+static uint16_t lm75_steps_to_reg(int32_t half)
 {
-	int32_t half = temp_mc / 500;
-
-	if (temp_mc % 500 != 0 && temp_mc < 0)
-		half--; /* C division truncates toward zero; we need floor */
-	if (half < -256)
-		half = -256;
-	if (half > 255)
-		half = 255;
 	return (uint16_t)(((uint32_t)half & 0x1ff) << 7);
 }
 
@@ -130,7 +119,7 @@ static int lm75_xfer(struct emul_dev *dev, bool read, uint8_t *buf, size_t len)
 /* The register's 9-bit value in degrees C. */
 static double lm75_reg_to_temp(uint16_t reg)
 {
-	return (double)(int16_t)reg / 256.0;
+	return emul_temp_celsius((int16_t)reg >> 7, LM75_STEPS);
 }
 
 static double lm75_get_temp(struct emul_dev *dev)
@@ -138,12 +127,15 @@ static double lm75_get_temp(struct emul_dev *dev)
 	return lm75_reg_to_temp(to_lm75(dev)->temp);
 }
 
-/* `temp` in degrees C, stored as the sensor would read it (0.5 C steps, truncated). */
+/*
+ * `temp` in degrees C, stored as the sensor would read it: 0.5 C steps,
+ * truncated toward minus infinity (25.7 C reads 25.5 C), -128..127.5 C.
+ */
 static int lm75_set_temp(struct emul_dev *dev, double value)
 {
 	if (!(value >= -128.0 && value < 128.0))
 		return -ERANGE;
-	to_lm75(dev)->temp = lm75_temp_to_reg((int32_t)(value * 1000.0 + (value < 0 ? -0.5 : 0.5)));
+	to_lm75(dev)->temp = lm75_steps_to_reg(emul_temp_steps(value, LM75_STEPS, -256, 255));
 	return 0;
 }
 
@@ -170,8 +162,8 @@ struct emul_dev *emul_lm75_create(const struct cfg_emul *spec, char *err, size_t
 		return NULL;
 	lm->pointer = LM75_REG_TEMP;
 	lm->conf = 0;
-	lm->temp = lm75_temp_to_reg(25000);
-	lm->thyst = lm75_temp_to_reg(75000);
-	lm->tos = lm75_temp_to_reg(80000);
+	lm->temp = lm75_steps_to_reg(25 * LM75_STEPS);
+	lm->thyst = lm75_steps_to_reg(75 * LM75_STEPS);
+	lm->tos = lm75_steps_to_reg(80 * LM75_STEPS);
 	return &lm->dev;
 }

@@ -22,6 +22,7 @@
  * read as POL ? active : !active, in both TM modes.
  */
 #include "emul_internal.h"
+#include "emul_temp.h"
 
 #include <errno.h>
 
@@ -38,6 +39,7 @@ enum { TMP102_TEMP, TMP102_CONF, TMP102_TLOW, TMP102_THIGH };
 
 #define TMP102_TEMP_MIN (-55.0)
 #define TMP102_TEMP_MAX 150.0
+#define TMP102_STEPS	16 /* per C: 0.0625 C */
 
 struct tmp102 {
 	struct emul_dev dev;
@@ -148,14 +150,9 @@ static int tmp102_xfer(struct emul_dev *dev, bool read, uint8_t *buf, size_t len
 	return 0;
 }
 
-static double count_to_temp(int32_t count)
-{
-	return count / 16.0;
-}
-
 static double tmp102_get_temp(struct emul_dev *dev)
 {
-	return count_to_temp(to_tmp102(dev)->temp);
+	return emul_temp_celsius(to_tmp102(dev)->temp, TMP102_STEPS);
 }
 
 /* `temp` in C: the ADC result is truncated to 0.0625 C (toward minus infinity). */
@@ -163,7 +160,8 @@ static int tmp102_set_temp(struct emul_dev *dev, double value)
 {
 	if (!(value >= TMP102_TEMP_MIN && value <= TMP102_TEMP_MAX))
 		return -ERANGE;
-	to_tmp102(dev)->temp = (int32_t)emul_floor(value * 16.0 + 1e-9);
+	/* extended mode's 13-bit range (never reached from TMP102_TEMP_MIN..MAX) */
+	to_tmp102(dev)->temp = emul_temp_steps(value, TMP102_STEPS, -4096, 4095);
 	return 0;
 }
 

@@ -221,7 +221,10 @@ scenario_transfers() {
 	}
 }
 
-# The guest's own at24 and lm75 drivers on emulated chips.
+# The guest's own at24 and lm75 drivers on emulated chips. The 24c32 has a
+# 5 ms write cycle (write_cycle_us): at24 must retry through its NACKs, and
+# the trace must show that some of its messages were NACKed (ERR), while the
+# 24c02, without one, never NACKs.
 scenario_drivers() {
 	NVMS=1
 	GUEST_TEST=drivers
@@ -232,8 +235,9 @@ scenario_drivers() {
 	cp "$tmp/e32.bin" "$tmp/data/e32.old"
 	random_file "$tmp/data/e02.new" 256
 	random_file "$tmp/data/e32.new" 4096
-	DAEMON_ARGS=(-e "24c02@0x50,file=$tmp/e02.bin" -e "24c32@0x57,file=$tmp/e32.bin"
-		-e lm75@0x48,temp=31.5 -e lm75@0x49,temp=-12.5)
+	DAEMON_ARGS=(-e "24c02@0x50,file=$tmp/e02.bin"
+		-e "24c32@0x57,file=$tmp/e32.bin,write_cycle_us=5000"
+		-e lm75@0x48,temp=31.5 -e lm75@0x49,temp=-12.5 "--trace=$tmp/trace")
 	cat >>"$tmp/params" <<-EOF
 		EXPECT_MAP="0x48 0x49 0x50 0x57"
 	EOF
@@ -242,6 +246,10 @@ scenario_drivers() {
 			fail "24c02 host file does not hold what the guest wrote through at24"
 		cmp "$tmp/data/e32.new" "$tmp/e32.bin" ||
 			fail "24c32 host file does not hold what the guest wrote through at24"
+		grep -q '@0x57 .*-> ERR@0' "$tmp/trace" ||
+			fail "24c32 (write_cycle_us=5000): no NACK in the trace, no write cycle met"
+		! grep -q '@0x50 .*-> ERR' "$tmp/trace" ||
+			fail "24c02 (no write cycle): NACKed"
 	}
 }
 

@@ -102,6 +102,8 @@ static void test_bad_command_lines(void **state)
 		{{"-s", s, "-e", "sht3x@0x44,humidity=101"}, "101"},
 		{{"-s", s, "-e", "pca9555@0x20,outputs=3"}, "outputs"},
 		{{"-s", s, "-e", "ds1307@0x68,offset=1e3"}, "1e3"},
+		{{"-s", s, "-e", "24c02@0x50,write_cycle_us=5ms"}, "'5ms'"},
+		{{"-s", s, "-e", "ee1004@0x50,write_cycle_us=5000"}, "write_cycle_us"},
 		{{"-s", s, "--frobnicate", "-e", "stub@0x20"}, "frobnicate"},
 		{{"-s", s, "-e", "stub@0x20", "-e", "lm75@0x20"}, "0x20"},
 		{{"-s", s, "-e", "ee1004@0x48"},

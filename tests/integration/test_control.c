@@ -189,9 +189,10 @@ static void test_list_get_set(void **state)
 	expect_reply(fx->ctl, "{\"cmd\":\"set\",\"addr\":\"0x48\",\"props\":{\"temp\":-10}}",
 		     "{\"ok\":true,\"model\":\"lm75\"}");
 	expect_temp(fx->dev[1], LM75, 0xf6, 0x00);
-	/* EEPROMs have no properties. */
+	/* An AT24's one property: the write-cycle time, off by default. */
 	expect_reply(fx->ctl, "{\"cmd\":\"get\",\"addr\":\"0x50\"}",
-		     "{\"ok\":true,\"props\":{},\"addr\":\"0x50\",\"model\":\"24c02\"}");
+		     "{\"ok\":true,\"props\":{\"write_cycle_us\":0.0},\"addr\":\"0x50\",\"model\":"
+		     "\"24c02\"}");
 	fx->passed = true;
 }
 

@@ -4,7 +4,7 @@
  * AT24 EEPROMs of each size (random, sequential, current-address reads, page
  * write roll-over, end-of-memory roll-over, file= persistence across a daemon
  * restart, a file replaced or deleted under the daemon, a write the file
- * cannot take failing as ERR), LM75 registers, the stub register file,
+ * cannot take failing as ERR, the write-cycle time), LM75 registers, the stub register file,
  * zero-length requests and unknown addresses.
  */
 #include <errno.h>
@@ -704,6 +704,66 @@ static void test_ee1004_pages(void **state)
 	fx->passed = true;
 }
 
+/*
+ * A 24c02 with write_cycle_us=100000: for 100 ms after a write every message
+ * to it is ERR (a read, a probe, a write, which changes nothing), the 24c32
+ * next to it answers; then the data reads back. The ERR reads must come
+ * within the cycle: a try the machine delayed past it is repeated.
+ */
+static void test_eeprom_write_cycle(void **state)
+{
+	struct daemon_fx *fx = *state;
+	char *args[] = {"-e", "24c02@0x50,write_cycle_us=100000", "-e", "24c32@0x54", NULL};
+	bool seen = false;
+
+	restart_with(fx, args);
+	for (int attempt = 0; attempt < 5 && !seen; attempt++) {
+		uint8_t data = (uint8_t)(0xa0 + attempt), other = 0x11, off = 0x10, r = 0;
+		struct vf_i2c_msg m[2] = {
+			{.addr = 0x50, .len = 1, .buf = &off},
+			{.addr = 0x50, .flags = VF_I2C_M_RD, .len = 1, .buf = &r},
+		};
+		int64_t t0 = monotonic_ms(), t;
+		uint8_t w[2] = {0x10, 0x55}, st_read, st_probe, st_write;
+
+		ee_write(fx->dev, &ee24c02, 0x10, &data, 1);
+		assert_int_equal(vf_i2c_transfer(fx->dev, m, 2, 0, TMO), 2);
+		st_read = m[0].status;
+		st_probe = msg1(fx->dev, 0x50, false, NULL, 0);
+		st_write = msg1(fx->dev, 0x50, false, w, 2);
+		ee_write(fx->dev, &ee24c32, 0x10, &other, 1);
+		t = monotonic_ms();
+		if (t - t0 >= 100) {
+			printf("# attempt %d took %lld ms, past the write cycle: again\n", attempt,
+			       (long long)(t - t0));
+			msleep(100);
+			continue;
+		}
+		assert_int_equal(st_read, VIRTIO_I2C_MSG_ERR);
+		assert_int_equal(m[1].status, VIRTIO_I2C_MSG_ERR);
+		assert_int_equal(st_probe, VIRTIO_I2C_MSG_ERR);
+		assert_int_equal(st_write, VIRTIO_I2C_MSG_ERR);
+		/* the first read that succeeds: after the cycle, with the data */
+		for (;;) {
+			m[0].status = m[1].status = 0xff;
+			assert_int_equal(vf_i2c_transfer(fx->dev, m, 2, 0, TMO), 2);
+			if (m[0].status == VIRTIO_I2C_MSG_OK)
+				break;
+			assert_int_equal(m[0].status, VIRTIO_I2C_MSG_ERR);
+			assert_true(monotonic_ms() - t0 < 5000);
+			msleep(5);
+		}
+		assert_true(monotonic_ms() - t0 >= 100);
+		assert_int_equal(m[1].status, VIRTIO_I2C_MSG_OK);
+		assert_int_equal(r, data);
+		ee_read(fx->dev, &ee24c32, 0x10, &r, 1);
+		assert_int_equal(r, 0x11);
+		seen = true;
+	}
+	assert_true(seen);
+	fx->passed = true;
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, daemon_fx_teardown)
 
 int main(void)
@@ -718,6 +778,7 @@ int main(void)
 		T(test_unknown_address),
 		T(test_eeprom_file_persists),
 		T(test_eeprom_file_replaced),
+		T(test_eeprom_write_cycle),
 		T(test_eeprom_file_deleted),
 		T(test_eeprom_file_write_error_is_err),
 		T(test_ee1004_pages),

@@ -496,6 +496,43 @@ static void test_set_get_rtc(void **state)
 	fx->passed = true;
 }
 
+/*
+ * A DS1307 the guest halts (CH): the time registers stand still and so does
+ * `offset` (it used to fall with host time); a set moves the stopped clock.
+ */
+static void test_halted_rtc(void **state)
+{
+	struct fx *fx = *state;
+	char line[120];
+	double off;
+	uint8_t reg = 0, sec;
+
+	/* 2030-01-02 03:04:05 with CH set */
+	assert_int_equal(vf_i2c_write(fx->dev, 0x68,
+				      (uint8_t[]){0, 0x85, 0x04, 0x03, 0x04, 0x02, 0x01, 0x30}, 8),
+			 0);
+	off = get_prop(fx->ctl, 0, "0x68", "offset");
+	assert_in_range((int64_t)off, 1893553445 - (int64_t)time(NULL) - 2,
+			1893553445 - (int64_t)time(NULL) + 2);
+	msleep(1100);
+	assert_true(get_prop(fx->ctl, 0, "0x68", "offset") == off);
+	assert_int_equal(rtc_read(fx->dev), 1893553445);
+	/* 10.5 s later: get gives 10 significant digits, here 0.01 s, so not + 10 */
+	snprintf(line, sizeof(line),
+		 "{\"cmd\":\"set\",\"addr\":\"0x68\",\"props\":{\"offset\":%.3f}}", off + 10.5);
+	expect_reply(fx->ctl, line, "{\"ok\":true,\"model\":\"ds1307\"}");
+	assert_int_equal(rtc_read(fx->dev), 1893553455);
+	assert_int_equal(vf_i2c_write_read(fx->dev, 0x68, &reg, 1, &sec, 1), 0);
+	assert_int_equal(sec, 0x80 | 0x15); /* still halted */
+	/* CH cleared: it runs on from 03:04:15 */
+	assert_int_equal(vf_i2c_write(fx->dev, 0x68, (uint8_t[]){0, 0x15}, 2), 0);
+	off = get_prop(fx->ctl, 0, "0x68", "offset");
+	assert_in_range((int64_t)off, 1893553455 - (int64_t)time(NULL) - 2,
+			1893553455 - (int64_t)time(NULL) + 2);
+	expect_clock(fx->dev, off);
+	fx->passed = true;
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -505,7 +542,7 @@ int main(void)
 		T(test_rtc),	      T(test_set_tmp102_jc42),
 		T(test_set_sht3x),    T(test_set_ads1015),
 		T(test_set_bmp280),   T(test_set_get_pca9555),
-		T(test_set_get_rtc),
+		T(test_set_get_rtc),  T(test_halted_rtc),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

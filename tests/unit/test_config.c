@@ -207,6 +207,14 @@ static const struct good_case good_cases[] = {
 	      "-e", "ads1015@0x4a,ain1=5.5", "-e", "bmp280@0x76,pressure=300"),
 	 "s=/s c=1 v=0; tmp102@0x48 temp=150; sht3x@0x45 temp=-45 humidity=100; ads1015@0x4a "
 	 "ain1=5.5; bmp280@0x76 pressure=300"},
+	{"eeprom write cycle, with file= in either order",
+	 ARGV("-s", "/s", "-e", "24c02@0x50,write_cycle_us=5000", "-e",
+	      "24c32@0x51,file=/tmp/e.bin,write_cycle_us=0x10", "-e",
+	      "24c256@0x52,write_cycle_us=100000,file=/tmp/f.bin", "-e",
+	      "24c02@0x53,write_cycle_us=0"),
+	 "s=/s c=1 v=0; 24c02@0x50 write_cycle_us=5000; 24c32@0x51 file=/tmp/e.bin "
+	 "write_cycle_us=16; 24c256@0x52 file=/tmp/f.bin write_cycle_us=100000; 24c02@0x53 "
+	 "write_cycle_us=0"},
 	{"ds3231, properties left at reset", ARGV("-s", "/s", "-e", "ds3231@0x68,offset=86400", "-e",
 					       "pca9555@0x20", "-e", "bmp280@0x77"),
 	 "s=/s c=1 v=0; ds3231@0x68 offset=86400; pca9555@0x20; bmp280@0x77"},
@@ -484,6 +492,21 @@ static const struct bad_case bad_cases[] = {
 	{"offset too large", ARGV("-s", "/s", "-e", "ds1307@0x68,offset=4000000000.001"),
 	 "invalid offset '4000000000.001' in --emulate 'ds1307@0x68,offset=4000000000.001': must "
 	 "be -4000000000..4000000000 s, at most 3 decimals"},
+	{"write cycle not an integer", ARGV("-s", "/s", "-e", "24c02@0x50,write_cycle_us=5.5"),
+	 "invalid write_cycle_us '5.5' in --emulate '24c02@0x50,write_cycle_us=5.5': must be "
+	 "0..100000 us, an integer"},
+	{"write cycle too long", ARGV("-s", "/s", "-e", "24c256@0x50,write_cycle_us=100001"),
+	 "invalid write_cycle_us '100001' in --emulate '24c256@0x50,write_cycle_us=100001': must "
+	 "be 0..100000 us, an integer"},
+	{"write cycle negative", ARGV("-s", "/s", "-e", "24c32@0x50,write_cycle_us=-1"),
+	 "invalid write_cycle_us '-1' in --emulate '24c32@0x50,write_cycle_us=-1': must be "
+	 "0..100000 us, an integer"},
+	{"write cycle on ee1004", ARGV("-s", "/s", "-e", "ee1004@0x50,write_cycle_us=5000"),
+	 "key 'write_cycle_us' is not valid for model ee1004 in --emulate "
+	 "'ee1004@0x50,write_cycle_us=5000'"},
+	{"write cycle on lm75", ARGV("-s", "/s", "-e", "lm75@0x48,write_cycle_us=5000"),
+	 "key 'write_cycle_us' is not valid for model lm75 in --emulate "
+	 "'lm75@0x48,write_cycle_us=5000'"},
 	{"property twice", ARGV("-s", "/s", "-e", "bmp280@0x76,temp=1,pressure=1000,temp=2"),
 	 "duplicate key 'temp' in --emulate 'bmp280@0x76,temp=1,pressure=1000,temp=2'"},
 	/* a later error discards what was parsed before it */

@@ -140,6 +140,58 @@ static void test_clock_halt(void **state)
 	emul_destroy(dev);
 }
 
+static double offset(struct emul_dev *dev)
+{
+	double off;
+
+	assert_int_equal(emul_get_prop(dev, "offset", &off), 0);
+	return off;
+}
+
+/*
+ * A halted DS1307's offset stands still with its clock (it used to fall as
+ * host time went on): `get` is stable, `set` moves the stopped clock by the
+ * change, and so does a guest write; restarting resumes from the frozen time.
+ */
+static void test_halted_offset(void **state)
+{
+	struct emul_dev *dev = create(EMUL_DS1307);
+	uint8_t r[7];
+
+	/* at 23:59:58.5 the guest halts the clock at 23:59:10 */
+	WRITE(dev, 0, 0x80 | 0x10);
+	assert_true(offset(dev) == -48.5);
+	fake_now += 100 * NS;
+	assert_true(offset(dev) == -48.5);
+	read_time(dev, r);
+	assert_hex_equal(r[0], 0x90);
+	/* 8 s later than it was: 23:59:18.5, still stopped */
+	assert_int_equal(emul_set_prop(dev, "offset", -40.5), 0);
+	fake_now += 100 * NS;
+	assert_true(offset(dev) == -40.5);
+	read_time(dev, r);
+	assert_hex_equal(r[0], 0x98);
+	assert_hex_equal(r[1], 0x59);
+	/* setting what get returns changes nothing (the control socket's undo) */
+	assert_int_equal(emul_set_prop(dev, "offset", offset(dev)), 0);
+	read_time(dev, r);
+	assert_hex_equal(r[0], 0x98);
+	/* the guest sets the minutes of the stopped clock: one minute back */
+	WRITE(dev, 1, 0x58);
+	assert_true(offset(dev) == -100.5);
+	fake_now += 100 * NS;
+	read_time(dev, r);
+	assert_memory_equal(r, ((uint8_t[]){0x98, 0x58, 0x23, 0x05, 0x29, 0x02, 0x24}), 7);
+	/* CH cleared 300 s after the halt: the clock runs on from 23:58:18 */
+	WRITE(dev, 0, 0x18);
+	assert_true(offset(dev) == -100.5 - 300);
+	fake_now += 5 * NS;
+	read_time(dev, r);
+	assert_hex_equal(r[0], 0x23);
+	assert_hex_equal(r[1], 0x58);
+	emul_destroy(dev);
+}
+
 /* DS1307: control 0x03 at power-up, RAM at 0x08..0x3f, pointer wraps to 0. */
 static void test_ds1307_registers(void **state)
 {
@@ -207,6 +259,7 @@ int main(void)
 		cmocka_unit_test(test_day_of_week),
 		cmocka_unit_test(test_12_hour),
 		cmocka_unit_test(test_clock_halt),
+		cmocka_unit_test(test_halted_offset),
 		cmocka_unit_test(test_ds1307_registers),
 		cmocka_unit_test(test_ds3231_registers),
 		cmocka_unit_test(test_garbage_time),

@@ -18,6 +18,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@
 #include <unistd.h>
 
 #include "emul.h"
+#include "emul_internal.h"
 
 struct geometry {
 	enum emul_model model;
@@ -625,7 +627,8 @@ static void test_file_wrong_size(void **state)
 
 	memset(content, 0x42, sizeof(content));
 	write_file(fx->path, content, sizeof(content));
-	assert_int_equal(create_fails(&geo_24c02, fx->path, fx->spec, err, sizeof(err)), EMEDIUMTYPE);
+	assert_int_equal(create_fails(&geo_24c02, fx->path, fx->spec, err, sizeof(err)),
+			 EMEDIUMTYPE);
 	snprintf(
 		expect, sizeof(expect),
 		"--emulate '24c02@0x50,file=%s': '%s' is 100 bytes, expected 256 bytes for a 24c02",
@@ -638,7 +641,8 @@ static void test_file_wrong_size(void **state)
 	/* A 24c02 image is not a 24c32. */
 	write_file(fx->path, content, 0);
 	emul_destroy(create_dev(&geo_24c02, fx->path, fx->spec));
-	assert_int_equal(create_fails(&geo_24c32, fx->path, fx->spec, err, sizeof(err)), EMEDIUMTYPE);
+	assert_int_equal(create_fails(&geo_24c32, fx->path, fx->spec, err, sizeof(err)),
+			 EMEDIUMTYPE);
 	snprintf(expect, sizeof(expect),
 		 "--emulate '24c32@0x50,file=%s': '%s' is 256 bytes, expected 4096 bytes for a "
 		 "24c32",
@@ -666,7 +670,8 @@ static void test_file_not_regular(void **state)
 	struct fixture *fx = *state;
 	char err[512];
 
-	assert_int_equal(create_fails(&geo_24c02, "/dev/null", fx->spec, err, sizeof(err)), EMEDIUMTYPE);
+	assert_int_equal(create_fails(&geo_24c02, "/dev/null", fx->spec, err, sizeof(err)),
+			 EMEDIUMTYPE);
 	assert_string_equal(
 		err, "--emulate '24c02@0x50,file=/dev/null': '/dev/null' is not a regular file");
 }
@@ -1250,6 +1255,151 @@ static void test_ee1004_file(void **state)
 	assert_string_equal(err, (char *)content);
 }
 
+/* CLOCK_MONOTONIC for the write cycle, stepped by the tests. */
+static uint64_t fake_mono;
+
+static uint64_t fake_mono_ns(void)
+{
+	return fake_mono;
+}
+
+/* A message to the device while it is in its write cycle: NACKed, nothing changes. */
+static void expect_nack(struct emul_dev *dev, const struct geometry *g)
+{
+	uint8_t buf[4] = {0};
+
+	assert_int_equal(emul_xfer(dev, true, buf, 4), -ENXIO);
+	assert_int_equal(emul_stop(dev), 0);
+	assert_int_equal(emul_xfer(dev, false, NULL, 0), -ENXIO); /* probe */
+	assert_int_equal(emul_stop(dev), 0);
+	assert_int_equal(write_msg(dev, g, 0x20, (const uint8_t[]){0x11}, 1), -ENXIO);
+	assert_int_equal(emul_stop(dev), 0);
+}
+
+/*
+ * write_cycle_us: after the STOP that commits a write, the part NACKs every
+ * message (probes included) for that long; then the data reads back.
+ */
+static void test_write_cycle(void **state)
+{
+	uint64_t (*saved)(void) = emul_clock_mono_ns;
+
+	(void)state;
+	emul_clock_mono_ns = fake_mono_ns;
+	for (size_t k = 0; k < sizeof(all_geos) / sizeof(all_geos[0]); k++) {
+		const struct geometry *g = all_geos[k];
+		struct emul_dev *dev = create_dev(g, NULL, NULL);
+		uint8_t buf[2];
+		double v;
+
+		fake_mono = 1000000000ull;
+		assert_int_equal(emul_get_prop(dev, "write_cycle_us", &v), 0);
+		assert_true(v == 0);
+		/* off by default: readable at once */
+		write_at(dev, g, 0x10, (const uint8_t[]){0xaa}, 1);
+		read_at(dev, g, 0x10, buf, 1);
+		assert_int_equal(buf[0], 0xaa);
+
+		assert_int_equal(emul_set_prop(dev, "write_cycle_us", 5000), 0);
+		write_at(dev, g, 0x10, (const uint8_t[]){0x5a, 0xa5}, 2);
+		expect_nack(dev, g);
+		fake_mono += 4999999;
+		expect_nack(dev, g);
+		fake_mono += 1;
+		read_at(dev, g, 0x10, buf, 2);
+		assert_int_equal(buf[0], 0x5a);
+		assert_int_equal(buf[1], 0xa5);
+		/* the NACKed write at 0x20 changed nothing */
+		read_at(dev, g, 0x20, buf, 1);
+		assert_int_equal(buf[0], 0xff);
+
+		/* no data (a random read's dummy write) or an aborted write: no cycle */
+		assert_int_equal(write_msg(dev, g, 0x30, NULL, 0), 0);
+		assert_int_equal(emul_stop(dev), 0);
+		read_cur(dev, buf, 1);
+		assert_int_equal(write_msg(dev, g, 0x30, (const uint8_t[]){1}, 1), 0);
+		assert_int_equal(emul_xfer(dev, true, buf, 1), 0); /* repeated START */
+		assert_int_equal(emul_stop(dev), 0);
+		read_at(dev, g, 0x30, buf, 1);
+		assert_int_equal(buf[0], 0xff);
+
+		/* a new value applies from the next cycle on */
+		assert_int_equal(emul_set_prop(dev, "write_cycle_us", 100000), 0);
+		write_at(dev, g, 0x40, (const uint8_t[]){7}, 1);
+		fake_mono += 99999999;
+		expect_nack(dev, g);
+		fake_mono += 1;
+		read_at(dev, g, 0x40, buf, 1);
+		assert_int_equal(buf[0], 7);
+		emul_destroy(dev);
+	}
+	emul_clock_mono_ns = saved;
+}
+
+/* The property: whole us, 0..100000; set at start like the others; not on ee1004. */
+static void test_write_cycle_property(void **state)
+{
+	struct cfg_emul spec = {.model = EMUL_24C02,
+				.addr = 0x50,
+				.spec = "24c02@0x50,write_cycle_us=250",
+				.opts = {{"write_cycle_us", 250}},
+				.n_opts = 1};
+	char err[256] = "";
+	struct emul_dev *dev = emul_create(&spec, err, sizeof(err));
+	double v;
+
+	(void)state;
+	assert_non_null(dev);
+	assert_int_equal(emul_get_prop(dev, "write_cycle_us", &v), 0);
+	assert_true(v == 250);
+	assert_int_equal(emul_set_prop(dev, "write_cycle_us", -1), -ERANGE);
+	assert_int_equal(emul_set_prop(dev, "write_cycle_us", 100001), -ERANGE);
+	assert_int_equal(emul_set_prop(dev, "write_cycle_us", 2.5), -ERANGE);
+	assert_int_equal(emul_set_prop(dev, "write_cycle_us", 1e300), -ERANGE);
+	assert_int_equal(emul_set_prop(dev, "write_cycle_us", NAN), -ERANGE);
+	assert_int_equal(emul_get_prop(dev, "write_cycle_us", &v), 0);
+	assert_true(v == 250);
+	assert_int_equal(emul_set_prop(dev, "write_cycle_us", 100000), 0);
+	assert_int_equal(emul_set_prop(dev, "write_cycle_us", 0), 0);
+	emul_destroy(dev);
+
+	spec.model = EMUL_EE1004;
+	spec.spec = "ee1004@0x50";
+	spec.n_opts = 0;
+	dev = emul_create(&spec, err, sizeof(err));
+	assert_non_null(dev);
+	assert_int_equal(emul_set_prop(dev, "write_cycle_us", 5000), -ENOENT);
+	assert_null(emul_model_opts(EMUL_EE1004)->name);
+	emul_destroy(dev);
+}
+
+/* A write whose commit to file= fails starts no write cycle (nothing was written). */
+static void test_write_cycle_failed_commit(void **state)
+{
+	struct fixture *fx = *state;
+	struct emul_dev *dev = create_dev(&geo_24c02, fx->path, fx->spec);
+	uint64_t (*saved)(void) = emul_clock_mono_ns;
+	uint8_t buf[1];
+
+	emul_clock_mono_ns = fake_mono_ns;
+	fake_mono = 1000000000ull;
+	assert_int_equal(emul_set_prop(dev, "write_cycle_us", 5000), 0);
+	syncs_reset(fx->path);
+	syncs.fail_errno = EIO;
+	assert_int_equal(write_msg(dev, &geo_24c02, 0x08, (const uint8_t[]){0x33}, 1), 0);
+	assert_int_equal(emul_stop(dev), -EIO);
+	read_at(dev, &geo_24c02, 0x08, buf, 1);
+	assert_int_equal(buf[0], 0xff);
+	/* the next one that reaches the file does */
+	write_at(dev, &geo_24c02, 0x08, (const uint8_t[]){0x33}, 1);
+	expect_nack(dev, &geo_24c02);
+	fake_mono += 5000000;
+	read_at(dev, &geo_24c02, 0x08, buf, 1);
+	assert_int_equal(buf[0], 0x33);
+	emul_destroy(dev);
+	emul_clock_mono_ns = saved;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1289,6 +1439,10 @@ int main(void)
 						teardown_dir),
 		cmocka_unit_test_setup_teardown(test_file_page_wrap, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_file_write_error, setup_dir, teardown_dir),
+		cmocka_unit_test(test_write_cycle),
+		cmocka_unit_test(test_write_cycle_property),
+		cmocka_unit_test_setup_teardown(test_write_cycle_failed_commit, setup_dir,
+						teardown_dir),
 		cmocka_unit_test(test_ee1004_identity),
 		cmocka_unit_test(test_ee1004_banks),
 		cmocka_unit_test(test_ee1004_wrap),

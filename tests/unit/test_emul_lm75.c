@@ -309,15 +309,43 @@ static void test_temp_property(void **state)
 	emul_destroy(dev);
 }
 
+/*
+ * A `set` may carry more decimals than -e allows: still rounded down to the
+ * 0.5 C step (25.4996 C used to be rounded to 25.500 C first and read 25.5).
+ */
+static void test_temp_property_rounds_down(void **state)
+{
+	struct emul_dev *dev = create_lm75(25000);
+	double v;
+
+	assert_int_equal(emul_set_prop(dev, "temp", 25.4996), 0);
+	assert_int_equal(emul_get_prop(dev, "temp", &v), 0);
+	assert_true(v == 25.0);
+	assert_int_equal(emul_set_prop(dev, "temp", -0.0004), 0);
+	assert_int_equal(emul_get_prop(dev, "temp", &v), 0);
+	assert_true(v == -0.5);
+	assert_int_equal(emul_set_prop(dev, "temp", 127.9999), 0);
+	assert_int_equal(emul_get_prop(dev, "temp", &v), 0);
+	assert_true(v == 127.5);
+	emul_destroy(dev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_identity),       cmocka_unit_test(test_power_up),
-		cmocka_unit_test(test_temp_format),    cmocka_unit_test(test_temp_rounding),
-		cmocka_unit_test(test_limits_write),   cmocka_unit_test(test_config_rw),
-		cmocka_unit_test(test_temp_read_only), cmocka_unit_test(test_repeated_reads),
-		cmocka_unit_test(test_bad_pointer),    cmocka_unit_test(test_zero_length_probe),
-		cmocka_unit_test(test_file_rejected),  cmocka_unit_test(test_temp_property),
+		cmocka_unit_test(test_identity),
+		cmocka_unit_test(test_power_up),
+		cmocka_unit_test(test_temp_format),
+		cmocka_unit_test(test_temp_rounding),
+		cmocka_unit_test(test_limits_write),
+		cmocka_unit_test(test_config_rw),
+		cmocka_unit_test(test_temp_read_only),
+		cmocka_unit_test(test_repeated_reads),
+		cmocka_unit_test(test_bad_pointer),
+		cmocka_unit_test(test_zero_length_probe),
+		cmocka_unit_test(test_file_rejected),
+		cmocka_unit_test(test_temp_property),
+		cmocka_unit_test(test_temp_property_rounds_down),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
