@@ -233,6 +233,31 @@ static void measure_floor(struct report *r, unsigned run, uint32_t *samples)
 	lat_stats_compute(samples, ret ? 0 : r->p.lat_count, &r->floor[run]);
 }
 
+/*
+ * Opens a guest on the first socket for one measurement, with the backend's
+ * pid in *pid. NULL (tallied in t as "WHAT: cannot open the device") when
+ * the device cannot be opened.
+ */
+static struct guest *open_measured(struct report *r, struct guest_opts *o, struct tally *t,
+				   const char *what, pid_t *pid)
+{
+	char path[PATH_MAX], msg[64];
+	struct guest *g;
+
+	sock_path(&r->p, 0, path, sizeof(path));
+	o->path = path; /* guest_open() does not keep it */
+	g = guest_open(o);
+	if (!g) {
+		int err = -errno;
+
+		snprintf(msg, sizeof(msg), "%s: cannot open the device", what);
+		tally_fail(t, err, msg);
+		return NULL;
+	}
+	*pid = backend_pid(r, g);
+	return g;
+}
+
 static void measure_latency(struct report *r, struct lat_result *l, unsigned run, uint32_t *samples)
 {
 	struct guest_opts o = {.queue_size = l->queue,
@@ -240,19 +265,13 @@ static void measure_latency(struct report *r, struct lat_result *l, unsigned run
 			       .addr = r->p.addr,
 			       .reg = r->p.reg};
 	uint64_t s0, s1, k0, k1, t0, el;
-	char path[PATH_MAX];
 	struct guest *g;
 	pid_t pid;
 	int ret;
 
-	sock_path(&r->p, 0, path, sizeof(path));
-	o.path = path;
-	g = guest_open(&o);
-	if (!g) {
-		tally_fail(&l->t, -errno, "latency: cannot open the device");
+	g = open_measured(r, &o, &l->t, "latency", &pid);
+	if (!g)
 		return;
-	}
-	pid = backend_pid(r, g);
 	ret = guest_run_latency(g, samples, r->p.warmup);
 	if (!ret) {
 		/* Warm-up groups are not counted. */
@@ -282,19 +301,13 @@ static void measure_full(struct report *r, struct tput_result *t, unsigned run)
 	struct guest_opts o = {
 		.queue_size = t->queue, .event_idx = true, .addr = r->p.addr, .reg = r->p.reg};
 	uint64_t s0, s1, k0, k1, b0, el = 0;
-	char path[PATH_MAX];
 	struct guest *g;
 	pid_t pid;
 	int ret;
 
-	sock_path(&r->p, 0, path, sizeof(path));
-	o.path = path;
-	g = guest_open(&o);
-	if (!g) {
-		tally_fail(&t->t, -errno, "throughput: cannot open the device");
+	g = open_measured(r, &o, &t->t, "throughput", &pid);
+	if (!g)
 		return;
-	}
-	pid = backend_pid(r, g);
 	ret = guest_run_full(g, r->p.warmup, &el);
 	if (!ret) {
 		g->groups = g->requests_ok = g->kicks = g->calls = 0;
@@ -339,19 +352,13 @@ static void measure_idle(struct report *r, struct idle_result *d, unsigned run, 
 	struct guest_opts o = {
 		.queue_size = 4, .event_idx = true, .addr = r->p.addr, .reg = r->p.reg};
 	uint64_t s0, s1, k0, k1, t0, el;
-	char path[PATH_MAX];
 	struct guest *g;
 	pid_t pid;
 	int ret;
 
-	sock_path(&r->p, 0, path, sizeof(path));
-	o.path = path;
-	g = guest_open(&o);
-	if (!g) {
-		tally_fail(&d->t, -errno, "idle: cannot open the device");
+	g = open_measured(r, &o, &d->t, "idle", &pid);
+	if (!g)
 		return;
-	}
-	pid = backend_pid(r, g);
 	ret = guest_run_latency(g, samples, IDLE_GROUPS);
 	if (!ret) {
 		sleep_ms(IDLE_SETTLE_MS);

@@ -5,6 +5,7 @@
 # fake i2c-dev, so it needs the fake's path; the other tests are scripts:
 #   stack.options   --help and the man page list the same long options
 #   stack.systemd   systemd-analyze verify of the template unit (label stack)
+#   stack.e2e_cache the e2e cache's pruning and locks on a fake cache (label stack)
 #   package.deb     builds, installs (dpkg -i), checks and purges the .deb
 #                   (label package; root only, installs build dependencies)
 if(TEST integration.test_stack)
@@ -21,6 +22,10 @@ set_tests_properties(stack.options PROPERTIES LABELS stack TIMEOUT 60)
 add_test(NAME stack.systemd
          COMMAND ${CMAKE_CURRENT_LIST_DIR}/stack/check-systemd.sh ${CMAKE_BINARY_DIR})
 set_tests_properties(stack.systemd PROPERTIES LABELS stack TIMEOUT 300)
+
+add_test(NAME stack.e2e_cache
+         COMMAND ${CMAKE_CURRENT_LIST_DIR}/stack/check-e2e-cache.sh ${CMAKE_CURRENT_LIST_DIR}/e2e)
+set_tests_properties(stack.e2e_cache PROPERTIES LABELS stack TIMEOUT 120)
 
 add_test(NAME package.deb
          COMMAND ${CMAKE_CURRENT_LIST_DIR}/stack/check-package.sh ${CMAKE_SOURCE_DIR}

@@ -24,10 +24,13 @@
 #                   VI2C_E2E_KERNEL_ABI); it must still be in the archive
 #
 # Everything is cached outside the git tree, keyed by kernel ABI:
-#   ${VI2C_E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vhost-user-i2c}/<abi>/guest-v1
+#   ${VI2C_E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vhost-user-i2c}/<abi>/guest-vN
 # The build happens in a temporary directory renamed into place when complete,
 # under an flock, so concurrent test processes build it once and never see a
 # half-built cache. Downloads use `apt-get download` (nothing is installed).
+# A build removes what it supersedes and nobody uses (tests/e2e/cache.sh):
+# older guest-vN of its ABI, and older ABIs from the same source (the host's
+# kernel, another --suite or --arch is another source).
 #
 # Usage: build-guest.sh [--arch ARCH] [--suite SUITE] [--abi ABI]
 # Prints the cache directory on stdout; progress goes to stderr. Exit status 0
@@ -83,6 +86,8 @@ done
 # the host's suites for the guest's architecture.
 # shellcheck source=tests/e2e/apt.sh
 . "$here/apt.sh"
+# shellcheck source=tests/e2e/cache.sh
+. "$here/cache.sh"
 host_suites() {
 	# shellcheck disable=SC2016 # apt's own $(...) field
 	apt-get indextargets --format '$(RELEASE)' 2>/dev/null | sort -u
@@ -131,15 +136,15 @@ series=$(echo "$kver" | cut -d. -f1,2)
 
 abi_dir=$cache_root/$abi
 final=$abi_dir/$FORMAT
+kind="$kernel_apt $arch" # which ABIs a newer one supersedes
 if [ -f "$final/complete" ]; then
+	cache_set_kind "$abi_dir" "$kind" # caches built before kinds were recorded
 	echo "$final"
 	exit 0
 fi
 
-mkdir -p "$abi_dir"
-exec 9>"$abi_dir/.lock"
 say "waiting for the build lock $abi_dir/.lock"
-flock -w 1800 9 || die "timed out waiting for another build of $final"
+cache_lock "$abi_dir" 1800 || die "timed out waiting for another build of $final"
 if [ -f "$final/complete" ]; then # built by someone else while we waited
 	echo "$final"
 	exit 0
@@ -318,5 +323,7 @@ cp "$mod_src/i2c-virtio.ko" "$stage/"
 touch "$stage/complete"
 rm -rf "$final"
 mv "$stage" "$final"
+cache_set_kind "$abi_dir" "$kind"
 say "done: $final"
+cache_prune_superseded "$cache_root" "$abi" "$FORMAT"
 echo "$final"

@@ -532,13 +532,40 @@ arm64/smoke | arm64/passthrough_*)
 esac
 
 # --- Which QEMU and which guest kernel: logged, so every run says what it tested.
-if [ $backports = 1 ]; then
-	settings=$("$here/backports.sh") || {
-		echo "FAIL: fetching the bookworm-backports QEMU and kernel failed" >&2
-		exit 1
-	}
-	eval "$settings"
-fi
+# The cache entries used are held (tests/e2e/cache.sh) until this script and
+# its QEMUs exit, so that a build of a newer kernel or QEMU does not remove
+# them meanwhile; one removed between its lookup and its hold is looked up again.
+# shellcheck source=tests/e2e/cache.sh
+. "$here/cache.sh"
+user_guest_dir=${VI2C_E2E_GUEST_DIR:-}
+resolve_stack() {
+	if [ $backports = 1 ]; then
+		settings=$("$here/backports.sh") || {
+			echo "FAIL: fetching the bookworm-backports QEMU and kernel failed" >&2
+			exit 1
+		}
+		eval "$settings"
+		cache_hold "$VI2C_E2E_QEMU_ENTRY" || return 1
+	fi
+	if [ -n "${VI2C_E2E_GUEST_DIR:-}" ]; then
+		guest_dir=$VI2C_E2E_GUEST_DIR
+		cache_hold "$guest_dir" || {
+			[ -z "$user_guest_dir" ] && return 1
+			echo "FAIL: VI2C_E2E_GUEST_DIR=$guest_dir holds no complete guest" >&2
+			exit 1
+		}
+	else
+		guest_dir=$("$here/build-guest.sh" --arch "$arch") || {
+			echo "FAIL: building the guest pieces failed" >&2
+			exit 1
+		}
+		cache_hold "$guest_dir" || return 1
+	fi
+}
+resolve_stack || resolve_stack || {
+	echo "FAIL: the cached QEMU or guest was removed twice while this run looked it up" >&2
+	exit 1
+}
 case $arch in
 amd64) qemu=${VI2C_E2E_QEMU:-qemu-system-x86_64} ;;
 arm64) qemu=${VI2C_E2E_QEMU:-qemu-system-aarch64} ;;
@@ -550,18 +577,6 @@ for d in "${data_dirs[@]}"; do
 done
 if [ -n "${VI2C_E2E_QEMU_MODULE_DIR:-}" ]; then
 	export QEMU_MODULE_DIR=$VI2C_E2E_QEMU_MODULE_DIR
-fi
-if [ -n "${VI2C_E2E_GUEST_DIR:-}" ]; then
-	guest_dir=$VI2C_E2E_GUEST_DIR
-	[ -f "$guest_dir/complete" ] || {
-		echo "FAIL: VI2C_E2E_GUEST_DIR=$guest_dir holds no complete guest" >&2
-		exit 1
-	}
-else
-	guest_dir=$("$here/build-guest.sh" --arch "$arch") || {
-		echo "FAIL: building the guest pieces failed" >&2
-		exit 1
-	}
 fi
 qemu_version=$(timeout 30 "$qemu" "${qemu_opts[@]}" --version </dev/null | head -n1) || {
 	echo "FAIL: cannot run $qemu --version" >&2
