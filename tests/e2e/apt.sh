@@ -3,7 +3,7 @@
 #
 # A private apt configuration for fetching (never installing) Debian packages
 # that the host's apt does not offer: another suite (bookworm-backports) or
-# another architecture (arm64). Sourced by build-guest.sh and fetch-qemu.sh.
+# another architecture (arm64). Sourced by build-guest.sh and backports.sh.
 #
 # The configuration lives in the shared cache, $cache_root/apt/NAME:
 #   sources.list    written here from the host's own archive URLs
