@@ -221,10 +221,12 @@ scenario_transfers() {
 	}
 }
 
-# The guest's own at24 and lm75 drivers on emulated chips. The 24c32 has a
+# The guest's own at24 and lm75 drivers on emulated chips. The 24c02 has a
 # 5 ms write cycle (write_cycle_us): at24 must retry through its NACKs, and
 # the trace must show that some of its messages were NACKed (ERR), while the
-# 24c02, without one, never NACKs.
+# 24c32, without one, never NACKs. (Bound through new_device, at24 has no page
+# size and writes one byte at a time: a cycle costs ~6 ms per byte, so it goes
+# on the small part.)
 scenario_drivers() {
 	NVMS=1
 	GUEST_TEST=drivers
@@ -235,8 +237,8 @@ scenario_drivers() {
 	cp "$tmp/e32.bin" "$tmp/data/e32.old"
 	random_file "$tmp/data/e02.new" 256
 	random_file "$tmp/data/e32.new" 4096
-	DAEMON_ARGS=(-e "24c02@0x50,file=$tmp/e02.bin"
-		-e "24c32@0x57,file=$tmp/e32.bin,write_cycle_us=5000"
+	DAEMON_ARGS=(-e "24c02@0x50,file=$tmp/e02.bin,write_cycle_us=5000"
+		-e "24c32@0x57,file=$tmp/e32.bin"
 		-e lm75@0x48,temp=31.5 -e lm75@0x49,temp=-12.5 "--trace=$tmp/trace")
 	cat >>"$tmp/params" <<-EOF
 		EXPECT_MAP="0x48 0x49 0x50 0x57"
@@ -246,10 +248,10 @@ scenario_drivers() {
 			fail "24c02 host file does not hold what the guest wrote through at24"
 		cmp "$tmp/data/e32.new" "$tmp/e32.bin" ||
 			fail "24c32 host file does not hold what the guest wrote through at24"
-		grep -q '@0x57 .*-> ERR@0' "$tmp/trace" ||
-			fail "24c32 (write_cycle_us=5000): no NACK in the trace, no write cycle met"
-		! grep -q '@0x50 .*-> ERR' "$tmp/trace" ||
-			fail "24c02 (no write cycle): NACKed"
+		grep -q '@0x50 .*-> ERR@0' "$tmp/trace" ||
+			fail "24c02 (write_cycle_us=5000): no NACK in the trace, no write cycle met"
+		! grep -q '@0x57 .*-> ERR' "$tmp/trace" ||
+			fail "24c32 (no write cycle): NACKed"
 	}
 }
 

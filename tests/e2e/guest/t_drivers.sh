@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
-# The guest's own drivers on emulated chips: at24 on a 24c02 (0x50) and a
-# 24c32 (0x57, with a 5 ms write cycle: at24 retries through its NACKs),
+# The guest's own drivers on emulated chips: at24 on a 24c02 (0x50, with a
+# 5 ms write cycle: at24 retries through its NACKs) and a 24c32 (0x57),
 # both file-backed on the host; lm75 at 0x48 (31.5 C) and
 # 0x49 (-12.5 C). The host compares the EEPROM files after the guest is done.
 
