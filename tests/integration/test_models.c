@@ -452,6 +452,22 @@ static void expect_clock(struct vf_dev *dev, double offset)
 }
 
 /* DS1307 and DS3231: set moves the time registers; a guest time write moves get's offset. */
+/* The guest writes 2030-01-02 03:04:05 (CH set if halted) to the DS1307 at 0x68; returns the
+ * offset the control socket then shows (checked to be that time minus now). */
+static double write_rtc_2030(struct fx *fx, bool halted)
+{
+	uint8_t regs[8] = {0, 0x05, 0x04, 0x03, 0x04, 0x02, 0x01, 0x30};
+	double off;
+
+	if (halted)
+		regs[1] |= 0x80;
+	assert_int_equal(vf_i2c_write(fx->dev, 0x68, regs, 8), 0);
+	off = get_prop(fx->ctl, 0, "0x68", "offset");
+	assert_in_range((int64_t)off, 1893553445 - (int64_t)time(NULL) - 2,
+			1893553445 - (int64_t)time(NULL) + 2);
+	return off;
+}
+
 static void test_set_get_rtc(void **state)
 {
 	struct fx *fx = *state;
@@ -472,12 +488,7 @@ static void test_set_get_rtc(void **state)
 	expect_clock(fx->dev, -30000000); /* the other bus's clock did not move */
 
 	/* the guest writes 2030-01-02 03:04:05 (a Wednesday) to the DS1307 */
-	assert_int_equal(vf_i2c_write(fx->dev, 0x68,
-				      (uint8_t[]){0, 0x05, 0x04, 0x03, 0x04, 0x02, 0x01, 0x30}, 8),
-			 0);
-	off = get_prop(fx->ctl, 0, "0x68", "offset");
-	assert_in_range((int64_t)off, 1893553445 - (int64_t)time(NULL) - 2,
-			1893553445 - (int64_t)time(NULL) + 2);
+	off = write_rtc_2030(fx, false);
 	expect_clock(fx->dev, off);
 	/* and 2120-06-07 08:09:10 to the DS3231: century bit in the month register */
 	assert_int_equal(vf_i2c_write(fx->dev1, 0x68,
@@ -508,12 +519,7 @@ static void test_halted_rtc(void **state)
 	uint8_t reg = 0, sec;
 
 	/* 2030-01-02 03:04:05 with CH set */
-	assert_int_equal(vf_i2c_write(fx->dev, 0x68,
-				      (uint8_t[]){0, 0x85, 0x04, 0x03, 0x04, 0x02, 0x01, 0x30}, 8),
-			 0);
-	off = get_prop(fx->ctl, 0, "0x68", "offset");
-	assert_in_range((int64_t)off, 1893553445 - (int64_t)time(NULL) - 2,
-			1893553445 - (int64_t)time(NULL) + 2);
+	off = write_rtc_2030(fx, true);
 	msleep(1100);
 	assert_true(get_prop(fx->ctl, 0, "0x68", "offset") == off);
 	assert_int_equal(rtc_read(fx->dev), 1893553445);
