@@ -434,16 +434,13 @@ static int cmd_add(struct request *r)
 		config_free(&cfg);
 		return -EINVAL;
 	}
-	if (emul_shared_addrs(dev, &(const uint8_t *){NULL})) {
-		/* Its page-select addresses are shared by every SPD on the bus: set up at start. */
-		fail(r, "%s cannot be hot-plugged: give it with -e at start",
-		     config_model_name(cfg.emuls[0].model));
-		emul_destroy(dev);
-		config_free(&cfg);
-		return -EINVAL;
-	}
 	ret = i2c_bus_add_emul(b->bus, dev);
-	if (ret) {
+	if (ret && emul_shared_addrs(dev, &(const uint8_t *){NULL})) {
+		/* A shared address (ee1004 page select) is taken: say it as start-up does. */
+		i2c_bus_add_strerror(dev, ret, err, sizeof(err));
+		fail(r, "'%s': %s", cfg.emuls[0].spec, err);
+		emul_destroy(dev);
+	} else if (ret) {
 		fail(r, "address 0x%02x is in use", cfg.emuls[0].addr);
 		emul_destroy(dev);
 	} else if (!put(r->reply, "addr", addr_json(cfg.emuls[0].addr)) ||
@@ -471,7 +468,9 @@ static int cmd_remove(struct request *r)
 		return fail(r, "0x%02x is a host device: only emulated devices can be removed",
 			    addr);
 	if (ret == -EBUSY)
-		return fail(r, "the device at 0x%02x also answers shared addresses: it stays",
+		return fail(r,
+			    "0x%02x is a shared address (ee1004 page select): it goes with the "
+			    "last device answering it, remove those",
 			    addr);
 	return ret;
 }
