@@ -287,6 +287,11 @@ static int no_emul(struct request *r, int ret, unsigned addr)
 	if (ret == -EPERM)
 		return fail(r, "0x%02x is a host device: only emulated devices have properties",
 			    addr);
+	if (ret == -EBUSY)
+		return fail(r,
+			    "0x%02x is a page-select address answered by every ee1004 on the bus: "
+			    "the ee1004 devices have the properties",
+			    addr);
 	return ret;
 }
 
@@ -309,7 +314,7 @@ static int cmd_get(struct request *r)
 	if (!put(r->reply, "addr", addr_json(pc.addr)))
 		return oom(r);
 	ret = i2c_bus_with_emul(b->bus, pc.addr, get_props_locked, &pc);
-	if (ret == -ENOENT || ret == -EPERM)
+	if (ret == -ENOENT || ret == -EPERM || ret == -EBUSY)
 		return r->err[0] ? ret : no_emul(r, ret, pc.addr);
 	return ret;
 }
@@ -395,7 +400,7 @@ static int cmd_set(struct request *r)
 	if (!json_is_object(pc.props) || !json_object_size(pc.props))
 		return fail(r, "'props' must be an object of name: value, e.g. {\"temp\": 30.5}");
 	ret = i2c_bus_with_emul(b->bus, pc.addr, set_props_locked, &pc);
-	if ((ret == -ENOENT || ret == -EPERM) && !r->err[0])
+	if ((ret == -ENOENT || ret == -EPERM || ret == -EBUSY) && !r->err[0])
 		return no_emul(r, ret, pc.addr);
 	return ret;
 }
@@ -469,8 +474,8 @@ static int cmd_remove(struct request *r)
 			    addr);
 	if (ret == -EBUSY)
 		return fail(r,
-			    "0x%02x is a shared address (ee1004 page select): it goes with the "
-			    "last device answering it, remove those",
+			    "0x%02x is a page-select address answered by every ee1004 on the bus: "
+			    "remove those instead (it goes with the last one)",
 			    addr);
 	return ret;
 }
@@ -514,6 +519,11 @@ static int cmd_fault(struct request *r)
 	ret = i2c_bus_fault_arm(b->bus, addr, kind, &f);
 	if (ret == -ENOENT)
 		return fail(r, "no device at 0x%02x", addr);
+	if (ret == -EBUSY)
+		return fail(r,
+			    "0x%02x is a page-select address answered by every ee1004 on the bus: "
+			    "give the fault to an ee1004",
+			    addr);
 	if (ret)
 		return fail(r, "invalid fault");
 	return 0;

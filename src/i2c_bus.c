@@ -341,7 +341,7 @@ int i2c_bus_with_emul(struct i2c_bus *bus, unsigned addr,
 	if (s->kind == SLOT_EMUL)
 		ret = fn(ctx, s->emul);
 	else
-		ret = s->kind == SLOT_HOST || s->kind == SLOT_SHARED ? -EPERM : -ENOENT;
+		ret = s->kind == SLOT_HOST ? -EPERM : s->kind == SLOT_SHARED ? -EBUSY : -ENOENT;
 	pthread_mutex_unlock(&s->lock);
 	return ret;
 }
@@ -382,7 +382,7 @@ int i2c_bus_fault_arm(struct i2c_bus *bus, unsigned addr, enum fault_kind kind,
 	s = &bus->slots[addr];
 	pthread_mutex_lock(&s->lock);
 	if (s->kind == SLOT_NONE || s->kind == SLOT_SHARED) {
-		ret = s->kind == SLOT_SHARED ? -EPERM : -ENOENT;
+		ret = s->kind == SLOT_SHARED ? -EBUSY : -ENOENT;
 	} else {
 		was_armed = s->faults.f[kind].armed;
 		ret = fault_arm(&s->faults, kind, f);

@@ -83,7 +83,8 @@ int i2c_bus_remove_emul(struct i2c_bus *bus, unsigned addr);
 /*
  * Runs fn(ctx, dev) on the emulated device at addr with its lock held
  * (serialised with transfers, as emul_get_prop/emul_set_prop require).
- * Returns fn's result, -ENOENT (nothing there) or -EPERM (a host device).
+ * Returns fn's result, -ENOENT (nothing there), -EPERM (a host device) or
+ * -EBUSY (a shared address: its devices have their own).
  */
 int i2c_bus_with_emul(struct i2c_bus *bus, unsigned addr,
 		      int (*fn)(void *ctx, struct emul_dev *dev), void *ctx);
@@ -103,7 +104,8 @@ bool i2c_bus_info(struct i2c_bus *bus, unsigned addr, struct i2c_bus_dev_info *o
 /*
  * Fault injection (fault.h) at the device at addr, emulated or host: arms
  * one fault, replacing an armed one of the same kind. 0, -ENOENT (nothing
- * there) or -EINVAL (bad parameters). Transfers check faults only while at
+ * there), -EBUSY (a shared address: faults go on its devices) or -EINVAL
+ * (bad parameters). Transfers check faults only while at
  * least one is armed on the bus.
  */
 int i2c_bus_fault_arm(struct i2c_bus *bus, unsigned addr, enum fault_kind kind,
