@@ -139,7 +139,8 @@ static void lock_reachable(struct i2c_bus *bus, struct addr_set *set)
 		lock_slots(bus, set, true);
 		for (unsigned w = 0; w < ADDR_SET_WORDS; w++) {
 			for (uint64_t bits = set->w[w]; bits; bits &= bits - 1) {
-				const struct bus_slot *s = &bus->slots[w * 64 + __builtin_ctzll(bits)];
+				const struct bus_slot *s =
+					&bus->slots[w * 64 + __builtin_ctzll(bits)];
 
 				if (s->kind != SLOT_SHARED)
 					continue;

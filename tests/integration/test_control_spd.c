@@ -336,8 +336,8 @@ static void *busy_main(void *arg)
 		}
 		if (m[0].status != VIRTIO_I2C_MSG_OK || m[1].status != VIRTIO_I2C_MSG_OK ||
 		    m[2].status != VIRTIO_I2C_MSG_OK || r51 != want51) {
-			snprintf(g->err, sizeof(g->err), "0x51: statuses %d %d %d, read %02x", m[0].status,
-				 m[1].status, m[2].status, r51);
+			snprintf(g->err, sizeof(g->err), "0x51: statuses %d %d %d, read %02x",
+				 m[0].status, m[1].status, m[2].status, r51);
 			return NULL;
 		}
 		if (m[3].status == VIRTIO_I2C_MSG_OK && m[4].status == VIRTIO_I2C_MSG_OK) {
@@ -383,9 +383,11 @@ static void test_spd_hotplug_busy(void **state)
 		assert_int_equal(pthread_create(&th[i], NULL, busy_main, &g[i]), 0);
 	/* No assertion while the threads run (they use this frame): count bad replies. */
 	for (int i = 0; i < 150; i++) {
-		bad += !reply_is(fx->ctl, add52, "{\"ok\":true,\"addr\":\"0x52\",\"model\":\"ee1004\"}");
+		bad += !reply_is(fx->ctl, add52,
+				 "{\"ok\":true,\"addr\":\"0x52\",\"model\":\"ee1004\"}");
 		usleep(1000);
-		bad += !reply_is(fx->ctl, "{\"cmd\":\"remove\",\"addr\":\"0x52\"}", "{\"ok\":true}");
+		bad += !reply_is(fx->ctl, "{\"cmd\":\"remove\",\"addr\":\"0x52\"}",
+				 "{\"ok\":true}");
 	}
 	for (int i = 0; i < 2; i++) {
 		g[i].stop = true;

@@ -193,9 +193,10 @@ static void test_host_blocks_spd(void **state)
 		     "{\"addr\":\"0x48\",\"model\":\"lm75\",\"bus\":\"shared\"}]}");
 	assert_int_equal(vf_i2c_write_read(fx->dev, 0x37, &reg, 1, r, 2), 0);
 	assert_int_equal(r[0], 0x57);
-	expect_reply(fx->ctl, "{\"cmd\":\"remove\",\"addr\":\"0x37\"}",
-		     "{\"ok\":false,\"error\":\"0x37 is a host device: only emulated devices can be "
-		     "removed\"}");
+	expect_reply(
+		fx->ctl, "{\"cmd\":\"remove\",\"addr\":\"0x37\"}",
+		"{\"ok\":false,\"error\":\"0x37 is a host device: only emulated devices can be "
+		"removed\"}");
 }
 
 int main(void)
