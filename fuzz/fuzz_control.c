@@ -7,8 +7,10 @@
  *   mode even: the text is split at '\n' into request lines, each handled by
  *              control_handle_line on two buses (shared: stub@0x10,
  *              lm75@0x48, 24c02@0x50; socket 1's own: lm75@0x48); after each
- *              line a guest transfer [W 0x48 1][R 0x48 2][R 0x50 1] runs, so
- *              armed faults and hot-plugged devices are exercised (skipped
+ *              line the guest transfers [W 0x48 1][R 0x48 2][R 0x50 1] and
+ *              [W 0x37 1][W 0x51 1][R 0x51 1][R 0x36 1] run, so armed
+ *              faults and hot-plugged devices are exercised, hot-plugged
+ *              ee1004s with the page-select addresses they share (skipped
  *              while a delay is armed: it would only sleep). `add` may not
  *              open files here.
  *   mode odd:  the text is a regmap JSON map for regmap_map_parse.
@@ -96,15 +98,24 @@ static bool delay_armed(struct i2c_bus *bus)
 
 static void guest_transfer(struct i2c_bus *bus)
 {
-	uint8_t reg = 0, t[2], e[1];
+	uint8_t reg = 0, t[2], e[1], sel = 0, off = 0x10, spd[1], spa[1];
 	struct i2c_msg_buf m[3] = {
 		{.addr = 0x48, .len = 1, .buf = &reg},
 		{.addr = 0x48, .read = true, .len = 2, .buf = t},
 		{.addr = 0x50, .read = true, .len = 1, .buf = e},
 	};
+	/* A hot-plugged ee1004 at 0x51: bank 1 through the shared 0x37, a read, 0x36's ACK. */
+	struct i2c_msg_buf p[4] = {
+		{.addr = 0x37, .len = 1, .buf = &sel},
+		{.addr = 0x51, .len = 1, .buf = &off},
+		{.addr = 0x51, .read = true, .len = 1, .buf = spd},
+		{.addr = 0x36, .read = true, .len = 1, .buf = spa},
+	};
 
-	if (!delay_armed(bus))
-		FUZZ_CHECK(i2c_bus_transfer(bus, m, 3) <= 3);
+	if (delay_armed(bus))
+		return;
+	FUZZ_CHECK(i2c_bus_transfer(bus, m, 3) <= 3);
+	FUZZ_CHECK(i2c_bus_transfer(bus, p, 4) <= 4);
 }
 
 static void fuzz_lines(const char *text, size_t size)

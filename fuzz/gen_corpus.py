@@ -513,6 +513,15 @@ def control_seeds():
         b'{"cmd":"fault","addr":"0x48","kind":"delay","ms":0}',
         b'{"cmd":"add","spec":"24c02@0x51,file=/tmp/x"}', b'{"cmd":"list","cmd":"get"}',
         b'{"cmd":"set","addr":"0x48","props":{"temp":1e999}}']))
+    # ee1004 hot-plug: 0x36/0x37 come with the first SPD and go with the last.
+    write("control", "spd", b"\x00" + b"\n".join([
+        b'{"cmd":"add","spec":"ee1004@0x51"}', b'{"cmd":"add","spec":"ee1004@0x52"}',
+        b'{"cmd":"remove","addr":"0x36"}', b'{"cmd":"get","addr":"0x37"}',
+        b'{"cmd":"fault","addr":"0x36","kind":"nack"}', b'{"cmd":"remove","addr":"0x51"}',
+        b'{"cmd":"add","spec":"stub@0x36"}', b'{"cmd":"remove","addr":"0x52"}',
+        b'{"cmd":"add","spec":"stub@0x37"}', b'{"cmd":"add","spec":"ee1004@0x51"}',
+        b'{"cmd":"remove","addr":"0x37"}', b'{"cmd":"add","spec":"ee1004@0x51"}',
+        b'{"cmd":"list"}']))
     write("control", "map-16bit",
           b'\x01{"reg_bits": 16, "val_bits": 16, "endian": "little", "size": 300, '
           b'"auto_increment": false, "registers": {"0x00": {"reset": 4660, "ro": true}, '

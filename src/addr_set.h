@@ -27,4 +27,13 @@ static inline bool addr_set_has(const struct addr_set *set, unsigned a)
 	return set->w[a / 64] >> (a % 64) & 1;
 }
 
+/* True if every address of sub is in set. */
+static inline bool addr_set_covers(const struct addr_set *set, const struct addr_set *sub)
+{
+	for (unsigned w = 0; w < ADDR_SET_WORDS; w++)
+		if (sub->w[w] & ~set->w[w])
+			return false;
+	return true;
+}
+
 #endif

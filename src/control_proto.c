@@ -287,6 +287,11 @@ static int no_emul(struct request *r, int ret, unsigned addr)
 	if (ret == -EPERM)
 		return fail(r, "0x%02x is a host device: only emulated devices have properties",
 			    addr);
+	if (ret == -EBUSY)
+		return fail(r,
+			    "0x%02x is a page-select address answered by every ee1004 on the bus: "
+			    "the ee1004 devices have the properties",
+			    addr);
 	return ret;
 }
 
@@ -309,7 +314,7 @@ static int cmd_get(struct request *r)
 	if (!put(r->reply, "addr", addr_json(pc.addr)))
 		return oom(r);
 	ret = i2c_bus_with_emul(b->bus, pc.addr, get_props_locked, &pc);
-	if (ret == -ENOENT || ret == -EPERM)
+	if (ret == -ENOENT || ret == -EPERM || ret == -EBUSY)
 		return r->err[0] ? ret : no_emul(r, ret, pc.addr);
 	return ret;
 }
@@ -395,7 +400,7 @@ static int cmd_set(struct request *r)
 	if (!json_is_object(pc.props) || !json_object_size(pc.props))
 		return fail(r, "'props' must be an object of name: value, e.g. {\"temp\": 30.5}");
 	ret = i2c_bus_with_emul(b->bus, pc.addr, set_props_locked, &pc);
-	if ((ret == -ENOENT || ret == -EPERM) && !r->err[0])
+	if ((ret == -ENOENT || ret == -EPERM || ret == -EBUSY) && !r->err[0])
 		return no_emul(r, ret, pc.addr);
 	return ret;
 }
@@ -434,16 +439,13 @@ static int cmd_add(struct request *r)
 		config_free(&cfg);
 		return -EINVAL;
 	}
-	if (emul_shared_addrs(dev, &(const uint8_t *){NULL})) {
-		/* Its page-select addresses are shared by every SPD on the bus: set up at start. */
-		fail(r, "%s cannot be hot-plugged: give it with -e at start",
-		     config_model_name(cfg.emuls[0].model));
-		emul_destroy(dev);
-		config_free(&cfg);
-		return -EINVAL;
-	}
 	ret = i2c_bus_add_emul(b->bus, dev);
-	if (ret) {
+	if (ret && emul_shared_addrs(dev, &(const uint8_t *){NULL})) {
+		/* A shared address (ee1004 page select) is taken: say it as start-up does. */
+		i2c_bus_add_strerror(dev, ret, err, sizeof(err));
+		fail(r, "'%s': %s", cfg.emuls[0].spec, err);
+		emul_destroy(dev);
+	} else if (ret) {
 		fail(r, "address 0x%02x is in use", cfg.emuls[0].addr);
 		emul_destroy(dev);
 	} else if (!put(r->reply, "addr", addr_json(cfg.emuls[0].addr)) ||
@@ -471,7 +473,9 @@ static int cmd_remove(struct request *r)
 		return fail(r, "0x%02x is a host device: only emulated devices can be removed",
 			    addr);
 	if (ret == -EBUSY)
-		return fail(r, "the device at 0x%02x also answers shared addresses: it stays",
+		return fail(r,
+			    "0x%02x is a page-select address answered by every ee1004 on the bus: "
+			    "remove those instead (it goes with the last one)",
 			    addr);
 	return ret;
 }
@@ -515,6 +519,11 @@ static int cmd_fault(struct request *r)
 	ret = i2c_bus_fault_arm(b->bus, addr, kind, &f);
 	if (ret == -ENOENT)
 		return fail(r, "no device at 0x%02x", addr);
+	if (ret == -EBUSY)
+		return fail(r,
+			    "0x%02x is a page-select address answered by every ee1004 on the bus: "
+			    "give the fault to an ee1004",
+			    addr);
 	if (ret)
 		return fail(r, "invalid fault");
 	return 0;

@@ -260,6 +260,12 @@ int emul_xfer_shared(struct emul_dev *dev, uint8_t addr, bool read, uint8_t *buf
 	return dev->ops->xfer_shared(dev, addr, read, buf, len);
 }
 
+void emul_shared_sync(struct emul_dev *dev, const struct emul_dev *peer)
+{
+	if (dev->ops == peer->ops && dev->ops->shared_sync)
+		dev->ops->shared_sync(dev, peer);
+}
+
 /* The model's fixed-name property called name, or NULL. */
 static const struct emul_prop_desc *find_prop(const struct emul_dev *dev, const char *name)
 {

@@ -85,6 +85,15 @@ unsigned emul_shared_addrs(const struct emul_dev *dev, const uint8_t **addrs);
 int emul_xfer_shared(struct emul_dev *dev, uint8_t addr, bool read, uint8_t *buf, size_t len);
 
 /*
+ * dev, joining the bus, takes over the state that messages at the shared
+ * addresses set in peer, a device of the same model already answering them
+ * (ee1004: the selected bank), so every device behind a shared address stays
+ * in one state. Nothing happens if the models differ. The caller holds what
+ * serialises messages at the shared addresses (i2c_bus: their slot locks).
+ */
+void emul_shared_sync(struct emul_dev *dev, const struct emul_dev *peer);
+
+/*
  * Properties: the values a test sets on a model at run time (control socket
  * `get`/`set`) and at start (-e MODEL@ADDR,name=value). Every value is a
  * double in the unit the model documents (lm75 `temp`: degrees C). Names are

@@ -22,7 +22,9 @@
  * (bank 1), addresses every SPD EEPROM on the bus answers (shared, see
  * emul_shared_addrs); a read at 0x36 is ACKed when bank 0 is selected and
  * NACKed when bank 1 is; a read at 0x37 is reserved and NACKed. Bank 0 at
- * power-up. Write protection (SWP/CWP commands) is not emulated.
+ * power-up; one added at run time (hot-plug) takes the bank of the ee1004s
+ * already on the bus (ee1004_shared_sync). Write protection (SWP/CWP
+ * commands) is not emulated.
  *
  * With file=PATH the memory is backed by a file of exactly the device size
  * (emul_file.h): the write cycle ends only once the file has the data on
@@ -237,6 +239,19 @@ static int ee1004_xfer_shared(struct emul_dev *dev, uint8_t addr, bool read, uin
 	return 0;
 }
 
+/*
+ * A hot-plugged ee1004 selects the bank the others on the bus have: a real
+ * part powers up in bank 0, but on a real board every SPD powers up at the
+ * same time and they always agree. Linux's ee1004 driver relies on that (it
+ * keeps one current bank for all of them and selects a bank only when it
+ * changes), so a newcomer in bank 0 beside others in bank 1 would hand it
+ * the wrong half of its memory.
+ */
+static void ee1004_shared_sync(struct emul_dev *dev, const struct emul_dev *peer)
+{
+	to_eeprom(dev)->bank_base = container_of(peer, const struct eeprom, dev)->bank_base;
+}
+
 static void eeprom_destroy(struct emul_dev *dev)
 {
 	struct eeprom *ee = to_eeprom(dev);
@@ -259,6 +274,7 @@ static const struct emul_ops ee1004_ops = {
 	.start = eeprom_start,
 	.stop = eeprom_stop,
 	.xfer_shared = ee1004_xfer_shared,
+	.shared_sync = ee1004_shared_sync,
 	.destroy = eeprom_destroy,
 };
 

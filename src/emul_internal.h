@@ -31,6 +31,8 @@ struct emul_ops {
 	bool (*busy)(struct emul_dev *dev);
 	/* Shared addresses (see emul_shared_addrs): messages there, any len; NULL if none. */
 	int (*xfer_shared)(struct emul_dev *dev, uint8_t addr, bool read, uint8_t *buf, size_t len);
+	/* emul_shared_sync: peer has the same ops; NULL if the shared state is none. */
+	void (*shared_sync)(struct emul_dev *dev, const struct emul_dev *peer);
 	/*
 	 * Properties (see emul.h) with fixed names: a table ended by a NULL name,
 	 * served by emul.c; NULL when the model has none or uses the callbacks.

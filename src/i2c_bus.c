@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -21,9 +22,21 @@
  * SLOT_SHARED: an address several emulated devices answer together (the
  * ee1004 page-select addresses): each message there goes to every one of
  * them, as all of them see it on a real bus; they are owned by their own
- * SLOT_EMUL slots, whose locks a transfer takes. Shared addresses are set up
- * at start only (such devices cannot be hot-plugged), so the list of sharers
- * never changes while transfers run.
+ * SLOT_EMUL slots, whose locks a transfer takes too. The address exists
+ * while at least one such device is on the bus (hot-plug included).
+ *
+ * Lock order: slot locks are taken in ascending address order only. A
+ * thread that finds it needs a lock below one it holds (the sharers of a
+ * shared slot are known only with that slot's lock held; the shared slots
+ * of a device being removed only with the device's) releases every lock and
+ * takes the bigger set again from the lowest (lock_reachable,
+ * lock_with_shared). The lock of a shared slot guards its sharer list
+ * (sharers[], n_sharers, kind): a device joins or leaves it with the locks
+ * of its own slot and of every shared slot it answers held, so a transfer
+ * holding a shared slot's lock and its sharers' sees the whole list and
+ * every sharer alive. A sharer's state behind the shared addresses (the
+ * ee1004 bank) changes only in a message there, so only with those locks
+ * held: holding a shared slot's lock is enough to read it (emul_shared_sync).
  */
 enum slot_kind { SLOT_NONE, SLOT_EMUL, SLOT_HOST, SLOT_SHARED };
 
@@ -93,36 +106,145 @@ static unsigned slot_clear_faults(struct i2c_bus *bus, struct bus_slot *s)
 	return n;
 }
 
-/* Start-up only (no transfer runs yet): dev also answers its shared addresses. */
-static int add_sharer(struct i2c_bus *bus, struct emul_dev *dev, const uint8_t *shared,
+/*
+ * The lock of every slot in set (the slots a transfer uses), in ascending
+ * address order (lock) or any order (unlock).
+ */
+static void lock_slots(struct i2c_bus *bus, const struct addr_set *set, bool lock)
+{
+	for (unsigned w = 0; w < ADDR_SET_WORDS; w++) {
+		for (uint64_t bits = set->w[w]; bits; bits &= bits - 1) {
+			pthread_mutex_t *m = &bus->slots[w * 64 + __builtin_ctzll(bits)].lock;
+
+			if (lock)
+				pthread_mutex_lock(m);
+			else
+				pthread_mutex_unlock(m);
+		}
+	}
+}
+
+/*
+ * Locks the slots of *set and those of every device reachable through them
+ * (the sharers of a shared slot), in ascending address order. A shared
+ * slot's sharers are known only with its lock held: when one is not in *set,
+ * every lock is released and the bigger set taken again. On return *set is
+ * what is locked (it may hold a sharer that left meanwhile: harmless).
+ */
+static void lock_reachable(struct i2c_bus *bus, struct addr_set *set)
+{
+	for (;;) {
+		struct addr_set want = *set;
+
+		lock_slots(bus, set, true);
+		for (unsigned w = 0; w < ADDR_SET_WORDS; w++) {
+			for (uint64_t bits = set->w[w]; bits; bits &= bits - 1) {
+				const struct bus_slot *s =
+					&bus->slots[w * 64 + __builtin_ctzll(bits)];
+
+				if (s->kind != SLOT_SHARED)
+					continue;
+				for (unsigned k = 0; k < s->n_sharers; k++)
+					addr_set_add(&want, emul_addr(s->sharers[k]));
+			}
+		}
+		if (addr_set_covers(set, &want))
+			return;
+		lock_slots(bus, set, false);
+		*set = want;
+	}
+}
+
+/*
+ * Locks the slot at addr and, when the emulated device there also answers
+ * shared addresses, their slots (ascending order, retried as lock_reachable
+ * does: the device is known only with addr's lock held). *set (empty on
+ * entry) receives what is locked.
+ */
+static void lock_with_shared(struct i2c_bus *bus, unsigned addr, struct addr_set *set)
+{
+	addr_set_add(set, addr);
+	for (;;) {
+		const struct bus_slot *s = &bus->slots[addr];
+		struct addr_set want = *set;
+
+		lock_slots(bus, set, true);
+		if (s->kind == SLOT_EMUL) {
+			const uint8_t *shared;
+			unsigned n_shared = emul_shared_addrs(s->emul, &shared);
+
+			for (unsigned i = 0; i < n_shared; i++)
+				addr_set_add(&want, shared[i]);
+		}
+		if (addr_set_covers(set, &want))
+			return;
+		lock_slots(bus, set, false);
+		*set = want;
+	}
+}
+
+/* Whether dev can go at addr and its shared addresses (their locks held): 0, -EEXIST, -ENOSPC. */
+static int check_room(const struct i2c_bus *bus, unsigned addr, const uint8_t *shared,
 		      unsigned n_shared)
 {
-	unsigned addr = emul_addr(dev);
-
-	if (addr >= I2C_BUS_ADDRS)
-		return -EINVAL;
 	if (bus->slots[addr].kind != SLOT_NONE)
 		return -EEXIST;
 	for (unsigned i = 0; i < n_shared; i++) {
-		const struct bus_slot *s;
+		const struct bus_slot *s = &bus->slots[shared[i]];
 
-		if (shared[i] >= I2C_BUS_ADDRS)
-			return -EINVAL;
-		s = &bus->slots[shared[i]];
 		if (s->kind != SLOT_NONE && s->kind != SLOT_SHARED)
 			return -EEXIST;
 		if (s->n_sharers == MAX_SHARERS)
 			return -ENOSPC;
 	}
-	bus->slots[addr].emul = dev;
-	slot_set_kind(&bus->slots[addr], SLOT_EMUL);
-	for (unsigned i = 0; i < n_shared; i++) {
-		struct bus_slot *s = &bus->slots[shared[i]];
-
-		s->sharers[s->n_sharers++] = dev;
-		slot_set_kind(s, SLOT_SHARED);
-	}
 	return 0;
+}
+
+/*
+ * Puts dev at addr and among the sharers of its shared addresses (their
+ * locks held, check_room passed). It takes over the shared-address state of
+ * the sharers already there (emul_shared_sync: the ee1004 bank), so all of
+ * them keep agreeing, as SPDs that powered up together do.
+ */
+static void place(struct i2c_bus *bus, struct emul_dev *dev, unsigned addr, const uint8_t *shared,
+		  unsigned n_shared)
+{
+	struct bus_slot *s = &bus->slots[addr];
+
+	for (unsigned i = 0; i < n_shared; i++) {
+		const struct bus_slot *sh = &bus->slots[shared[i]];
+
+		if (sh->n_sharers) {
+			emul_shared_sync(dev, sh->sharers[0]);
+			break;
+		}
+	}
+	s->emul = dev;
+	slot_reset_counters(s);
+	slot_set_kind(s, SLOT_EMUL);
+	for (unsigned i = 0; i < n_shared; i++) {
+		struct bus_slot *sh = &bus->slots[shared[i]];
+
+		if (!sh->n_sharers)
+			slot_reset_counters(sh);
+		sh->sharers[sh->n_sharers++] = dev;
+		slot_set_kind(sh, SLOT_SHARED);
+	}
+}
+
+/* Takes dev out of a shared slot's sharers (lock held); the last one out takes the address. */
+static void leave_shared(struct bus_slot *sh, const struct emul_dev *dev)
+{
+	for (unsigned k = 0; k < sh->n_sharers; k++) {
+		if (sh->sharers[k] != dev)
+			continue;
+		memmove(&sh->sharers[k], &sh->sharers[k + 1],
+			(sh->n_sharers - k - 1) * sizeof(sh->sharers[0]));
+		sh->n_sharers--;
+		break;
+	}
+	if (!sh->n_sharers)
+		slot_set_kind(sh, SLOT_NONE);
 }
 
 int i2c_bus_add_emul(struct i2c_bus *bus, struct emul_dev *dev)
@@ -130,48 +252,79 @@ int i2c_bus_add_emul(struct i2c_bus *bus, struct emul_dev *dev)
 	unsigned addr = emul_addr(dev);
 	const uint8_t *shared;
 	unsigned n_shared = emul_shared_addrs(dev, &shared);
-	struct bus_slot *s;
-	int ret = 0;
+	struct addr_set set = {0};
+	int ret;
 
-	if (n_shared)
-		return add_sharer(bus, dev, shared, n_shared);
 	if (addr >= I2C_BUS_ADDRS)
 		return -EINVAL;
-	s = &bus->slots[addr];
-	pthread_mutex_lock(&s->lock);
-	if (s->kind != SLOT_NONE) {
-		ret = -EEXIST;
-	} else {
-		s->emul = dev;
-		slot_reset_counters(s);
-		slot_set_kind(s, SLOT_EMUL);
+	addr_set_add(&set, addr);
+	for (unsigned i = 0; i < n_shared; i++) {
+		if (shared[i] >= I2C_BUS_ADDRS || shared[i] == addr)
+			return -EINVAL;
+		addr_set_add(&set, shared[i]);
 	}
-	pthread_mutex_unlock(&s->lock);
+	/* dev is not on the bus yet: what to lock is known before taking anything. */
+	lock_slots(bus, &set, true);
+	ret = check_room(bus, addr, shared, n_shared);
+	if (!ret)
+		place(bus, dev, addr, shared, n_shared);
+	lock_slots(bus, &set, false);
 	return ret;
+}
+
+void i2c_bus_add_strerror(const struct emul_dev *dev, int err, char *buf, size_t len)
+{
+	const uint8_t *shared;
+	unsigned n_shared = emul_shared_addrs(dev, &shared);
+	size_t n;
+
+	if (err == -ENOSPC) {
+		snprintf(buf, len, "too many devices share an address");
+		return;
+	}
+	if (err != -EEXIST) {
+		snprintf(buf, len, "invalid address");
+		return;
+	}
+	n = (size_t)snprintf(buf, len, "address already in use");
+	/* A taken shared address is not in the spec: name every address it answers. */
+	if (n_shared && n < len)
+		n += (size_t)snprintf(buf + n, len - n, " (it answers at 0x%02x and at",
+				      emul_addr(dev));
+	for (unsigned k = 0; k < n_shared && n < len; k++)
+		n += (size_t)snprintf(buf + n, len - n, "%s 0x%02x", k ? "," : "", shared[k]);
+	if (n_shared && n < len)
+		snprintf(buf + n, len - n, ")");
 }
 
 int i2c_bus_remove_emul(struct i2c_bus *bus, unsigned addr)
 {
 	struct emul_dev *dev = NULL;
+	struct addr_set set = {0};
 	struct bus_slot *s;
 	int ret = 0;
 
 	if (addr >= I2C_BUS_ADDRS)
 		return -ENOENT;
 	s = &bus->slots[addr];
-	pthread_mutex_lock(&s->lock);
-	if (s->kind == SLOT_EMUL && emul_shared_addrs(s->emul, &(const uint8_t *){NULL})) {
-		ret = -EBUSY; /* also answers shared addresses: set up at start only */
-	} else if (s->kind == SLOT_EMUL) {
+	lock_with_shared(bus, addr, &set);
+	if (s->kind == SLOT_EMUL) {
+		const uint8_t *shared;
+		unsigned n_shared = emul_shared_addrs(s->emul, &shared);
+
 		dev = s->emul;
+		for (unsigned i = 0; i < n_shared; i++)
+			leave_shared(&bus->slots[shared[i]], dev);
 		s->emul = NULL;
 		slot_clear_faults(bus, s);
 		slot_set_kind(s, SLOT_NONE);
+	} else if (s->kind == SLOT_SHARED) {
+		ret = -EBUSY; /* answered by its sharers: they go, it goes */
 	} else {
-		ret = s->kind == SLOT_HOST || s->kind == SLOT_SHARED ? -EPERM : -ENOENT;
+		ret = s->kind == SLOT_HOST ? -EPERM : -ENOENT;
 	}
-	pthread_mutex_unlock(&s->lock);
-	/* No transfer can reach it any more: the lock was the last way in. */
+	lock_slots(bus, &set, false);
+	/* No transfer can reach it any more: the locks were the last ways in. */
 	emul_destroy(dev);
 	return ret;
 }
@@ -189,7 +342,7 @@ int i2c_bus_with_emul(struct i2c_bus *bus, unsigned addr,
 	if (s->kind == SLOT_EMUL)
 		ret = fn(ctx, s->emul);
 	else
-		ret = s->kind == SLOT_HOST || s->kind == SLOT_SHARED ? -EPERM : -ENOENT;
+		ret = s->kind == SLOT_HOST ? -EPERM : s->kind == SLOT_SHARED ? -EBUSY : -ENOENT;
 	pthread_mutex_unlock(&s->lock);
 	return ret;
 }
@@ -230,7 +383,7 @@ int i2c_bus_fault_arm(struct i2c_bus *bus, unsigned addr, enum fault_kind kind,
 	s = &bus->slots[addr];
 	pthread_mutex_lock(&s->lock);
 	if (s->kind == SLOT_NONE || s->kind == SLOT_SHARED) {
-		ret = s->kind == SLOT_SHARED ? -EPERM : -ENOENT;
+		ret = s->kind == SLOT_SHARED ? -EBUSY : -ENOENT;
 	} else {
 		was_armed = s->faults.f[kind].armed;
 		ret = fault_arm(&s->faults, kind, f);
@@ -447,24 +600,6 @@ static unsigned transfer_host(struct i2c_bus *bus, struct i2c_msg_buf *msgs, uns
 	return i2c_host_transfer(ad, host, allowed) == allowed ? allowed : 0;
 }
 
-/*
- * The lock of every slot in set (the slots a transfer uses), in ascending
- * address order (lock) or any order (unlock).
- */
-static void lock_slots(struct i2c_bus *bus, const struct addr_set *set, bool lock)
-{
-	for (unsigned w = 0; w < ADDR_SET_WORDS; w++) {
-		for (uint64_t bits = set->w[w]; bits; bits &= bits - 1) {
-			pthread_mutex_t *m = &bus->slots[w * 64 + __builtin_ctzll(bits)].lock;
-
-			if (lock)
-				pthread_mutex_lock(m);
-			else
-				pthread_mutex_unlock(m);
-		}
-	}
-}
-
 /* What the armed faults do to this transfer (slot locks held). */
 struct transfer_faults {
 	uint32_t delay_ms;
@@ -592,21 +727,14 @@ unsigned i2c_bus_transfer(struct i2c_bus *bus, struct i2c_msg_buf *msgs, unsigne
 	unsigned done;
 
 	for (unsigned i = 0; i < n; i++) {
-		const struct bus_slot *s;
-
 		if (msgs[i].addr >= I2C_BUS_ADDRS) {
 			n = i; /* nothing answers there: the transfer ends at msgs[i] */
 			break;
 		}
 		addr_set_add(&touched, msgs[i].addr);
-		/* A shared address reaches its sharers: their slots guard them. */
-		s = &bus->slots[msgs[i].addr];
-		if (__atomic_load_n(&s->kind, __ATOMIC_ACQUIRE) == SLOT_SHARED)
-			for (unsigned k = 0; k < s->n_sharers; k++)
-				addr_set_add(&touched, emul_addr(s->sharers[k]));
 	}
-	/* Ascending address order for the locks, visiting only the addresses used. */
-	lock_slots(bus, &touched, true);
+	/* Ascending address order, the addresses used and the sharers they reach. */
+	lock_reachable(bus, &touched);
 	done = run_locked(bus, msgs, n, &delay_ms);
 	lock_slots(bus, &touched, false);
 	/* A slow device: this guest waits, nobody else does (no lock is held). */

@@ -15,8 +15,12 @@
  * guests, guests using other devices never wait, and the control socket can
  * add and remove devices, change properties and arm faults at run time: it
  * takes the one slot's lock, so a change lands between two transfers.
- * Nothing sleeps holding a slot lock (an injected delay is slept after
- * every lock is released).
+ * Addresses several devices answer together (the ee1004 page select) have a
+ * slot whose lock guards the list of those devices; a transfer there also
+ * takes the slots of every one of them, and a device joins or leaves with
+ * its own and the shared slots' locks held. Locks are taken in ascending
+ * address order only (i2c_bus.c tells how). Nothing sleeps holding a slot
+ * lock (an injected delay is slept after every lock is released).
  */
 #ifndef VI2C_I2C_BUS_H
 #define VI2C_I2C_BUS_H
@@ -52,25 +56,35 @@ void i2c_bus_free(struct i2c_bus *bus);
  * success only). Safe while guests run (hot-plug): the next transfer sees
  * it. Counters of the address start from 0. A device that also answers
  * shared addresses (emul_shared_addrs: the ee1004 page select) joins the
- * devices answering each of them; such devices are added at start only,
- * before any transfer. 0, -EEXIST (an address is taken by another device),
+ * devices answering each of them, creating the address if it is the first,
+ * and takes over their state there (emul_shared_sync). 0, -EEXIST (an
+ * address is taken, a shared one by a device that does not share it),
  * -ENOSPC (too many devices share an address) or -EINVAL.
  */
 int i2c_bus_add_emul(struct i2c_bus *bus, struct emul_dev *dev);
 
 /*
+ * Why i2c_bus_add_emul(dev) failed with err, one line for after the spec:
+ * "address already in use (it answers at 0x50 and at 0x36, 0x37)". Start-up
+ * and the control socket's add say the same.
+ */
+void i2c_bus_add_strerror(const struct emul_dev *dev, int err, char *buf, size_t len);
+
+/*
  * Removes the emulated device at addr and destroys it (an EEPROM's file is
  * synced and closed) once no transfer uses it; the address is absent from
- * the next transfer on. Its faults are cleared. 0, -ENOENT (nothing there)
- * or -EPERM (a host device: those stay) or -EBUSY (a device that answers
- * shared addresses: set up at start only).
+ * the next transfer on. Its faults are cleared. A device that answers
+ * shared addresses leaves them too; the last one to leave takes the address
+ * with it. 0, -ENOENT (nothing there), -EPERM (a host device: those stay) or
+ * -EBUSY (a shared address: it goes with the last device answering it).
  */
 int i2c_bus_remove_emul(struct i2c_bus *bus, unsigned addr);
 
 /*
  * Runs fn(ctx, dev) on the emulated device at addr with its lock held
  * (serialised with transfers, as emul_get_prop/emul_set_prop require).
- * Returns fn's result, -ENOENT (nothing there) or -EPERM (a host device).
+ * Returns fn's result, -ENOENT (nothing there), -EPERM (a host device) or
+ * -EBUSY (a shared address: its devices have their own).
  */
 int i2c_bus_with_emul(struct i2c_bus *bus, unsigned addr,
 		      int (*fn)(void *ctx, struct emul_dev *dev), void *ctx);
@@ -90,7 +104,8 @@ bool i2c_bus_info(struct i2c_bus *bus, unsigned addr, struct i2c_bus_dev_info *o
 /*
  * Fault injection (fault.h) at the device at addr, emulated or host: arms
  * one fault, replacing an armed one of the same kind. 0, -ENOENT (nothing
- * there) or -EINVAL (bad parameters). Transfers check faults only while at
+ * there), -EBUSY (a shared address: faults go on its devices) or -EINVAL
+ * (bad parameters). Transfers check faults only while at
  * least one is armed on the bus.
  */
 int i2c_bus_fault_arm(struct i2c_bus *bus, unsigned addr, enum fault_kind kind,

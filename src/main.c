@@ -92,23 +92,11 @@ static int build_bus(const struct vi2c_config *cfg, struct i2c_bus **out, char *
 		}
 		ret = i2c_bus_add_emul(bus, dev);
 		if (ret) {
-			const uint8_t *shared;
-			unsigned n_shared = emul_shared_addrs(dev, &shared);
-			char also[64] = "";
-			size_t n = 0;
+			char why[96];
 
 			/* Plain duplicates are caught by config: this involves a shared address. */
-			if (n_shared)
-				n = (size_t)snprintf(also, sizeof(also),
-						     " (it answers at 0x%02x and at",
-						     emul_addr(dev));
-			for (unsigned k = 0; k < n_shared && n < sizeof(also); k++)
-				n += (size_t)snprintf(also + n, sizeof(also) - n, "%s 0x%02x",
-						      k ? "," : "", shared[k]);
-			if (n_shared && n < sizeof(also))
-				snprintf(also + n, sizeof(also) - n, ")");
-			snprintf(err, errlen, "--emulate '%s': address already in use%s",
-				 cfg->emuls[i].spec, also);
+			i2c_bus_add_strerror(dev, ret, why, sizeof(why));
+			snprintf(err, errlen, "--emulate '%s': %s", cfg->emuls[i].spec, why);
 			emul_destroy(dev);
 			i2c_bus_free(bus);
 			return ret;

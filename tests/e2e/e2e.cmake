@@ -13,7 +13,8 @@ set_tests_properties(e2e.guest_image PROPERTIES LABELS e2e TIMEOUT 1800
   FIXTURES_SETUP vi2c_e2e_guest)
 
 # One guest boot each (two_vms: two at once).
-foreach(scenario smoke transfers drivers ee1004 models rebind two_vms demo control)
+foreach(scenario smoke transfers drivers ee1004 models rebind two_vms demo control
+                 ee1004_hotplug)
   add_test(NAME e2e.${scenario}
     COMMAND ${VI2C_E2E_DIR}/run.sh --daemon $<TARGET_FILE:vhost-user-i2c> ${scenario})
   set_tests_properties(e2e.${scenario} PROPERTIES LABELS e2e TIMEOUT 360

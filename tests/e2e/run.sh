@@ -14,7 +14,8 @@
 #               [--backports] [--arch amd64|arm64] [--transport pci|mmio]
 #               [--show] SCENARIO
 #   SCENARIO  smoke | transfers | drivers | ee1004 | models | rebind | two_vms |
-#             demo | passthrough_smbus | passthrough_rdwr | control
+#             demo | passthrough_smbus | passthrough_rdwr | control |
+#             ee1004_hotplug
 #   --daemon        the vhost-user-i2c binary (default: $VI2C_DAEMON)
 #   --guest-daemon  static vhost-user-i2c for inside the guest, passthrough_*
 #                   scenarios only (default: $VI2C_GUEST_DAEMON)
@@ -494,6 +495,63 @@ control_helper() {
 		        done = step
 		    time.sleep(0.1)
 		sys.exit(0 if done == 2 else 1)
+	EOF
+}
+
+# ee1004 hot-plug (--control add/remove) under the guest's ee1004 driver:
+# the host adds an SPD, a second one while the driver's page is 1 (the
+# newcomer must be in page 1 too: the 6.1 driver keeps one current page and
+# selects only when it changes), then removes the first; the guest checks
+# each eeprom file against the host file (see guest/t_ee1004_hotplug.sh).
+scenario_ee1004_hotplug() {
+	NVMS=1
+	GUEST_TEST=ee1004_hotplug
+	mkdir -p "$tmp/data"
+	random_file "$tmp/spd51.bin" 512
+	random_file "$tmp/spd52.bin" 512
+	cp "$tmp/spd51.bin" "$tmp/data/spd51"
+	cp "$tmp/spd52.bin" "$tmp/data/spd52"
+	echo '{"size": 2}' >"$tmp/mailbox.json"
+	DAEMON_ARGS=(-e lm75@0x48 -e "regmap@0x40,map=$tmp/mailbox.json" "--control=$tmp/ctl")
+	cat >>"$tmp/params" <<-EOF
+		EXPECT_MAP="0x40 0x48"
+	EOF
+	host_helper=spd_hotplug_helper
+	post_check() {
+		cmp "$tmp/data/spd51" "$tmp/spd51.bin" || fail "ee1004 0x51: the host file changed"
+		cmp "$tmp/data/spd52" "$tmp/spd52.bin" || fail "ee1004 0x52: the host file changed"
+	}
+}
+
+# The host side of ee1004_hotplug, in turns through the mailbox like
+# control_helper: step 1 adds the SPD at 0x51, step 2 the one at 0x52,
+# step 3 removes 0x51. Exits 0 once the three are done (120 s at most).
+spd_hotplug_helper() {
+	python3 - "$tmp/ctl" "$here" "$tmp" <<-'EOF'
+		import sys, time
+		sys.path.insert(0, sys.argv[2])
+		from ctl import Control
+		ctl = Control(sys.argv[1])
+		tmp = sys.argv[3]
+		def req(**r):
+		    rep = ctl.request(**r)
+		    if not rep["ok"]:
+		        sys.exit(1)
+		    return rep
+		steps = {1: dict(cmd="add", spec="ee1004@0x51,file=%s/spd51.bin" % tmp),
+		         2: dict(cmd="add", spec="ee1004@0x52,file=%s/spd52.bin" % tmp),
+		         3: dict(cmd="remove", addr="0x51")}
+		done = 0
+		end = time.time() + 120
+		while done < 3 and time.time() < end:
+		    rep = ctl.request(quiet=True, cmd="get", addr="0x40", props=["reg:0x00"])
+		    step = int(rep["props"]["reg:0x00"])
+		    if step == done + 1:
+		        req(**steps[step])
+		        req(cmd="set", addr="0x40", props={"reg:0x01": step})
+		        done = step
+		    time.sleep(0.1)
+		sys.exit(0 if done == 3 else 1)
 	EOF
 }
 

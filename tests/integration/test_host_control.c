@@ -4,7 +4,8 @@
  * i2c-dev (tests/shim): list shows them, faults apply to them (a NACK never
  * reaches the adapter, corrupt XORs what the device returned, delay holds
  * only its own transfer), and they can be neither removed nor given
- * properties. What reaches the "kernel" is read back from the fake's log.
+ * properties; one at 0x37 keeps a hot-plugged ee1004 (which would share
+ * 0x36/0x37) out. What reaches the "kernel" is read back from the fake's log.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,9 +35,11 @@ struct hfx {
 	int ctl;
 };
 
+/* *state on entry: the -l argument (prestate), NULL for "0:0x50@0x60". */
 static int setup(void **state)
 {
 	struct hfx *fx = calloc(1, sizeof(*fx));
+	char *map = *state ? *state : "0:0x50@0x60";
 	char conf[160], ctl[160], ctl_arg[200], path[160];
 	FILE *f;
 
@@ -54,7 +57,7 @@ static int setup(void **state)
 	snprintf(ctl, sizeof(ctl), "%s/ctl", fx->d->dir);
 	snprintf(ctl_arg, sizeof(ctl_arg), "--control=%s", ctl);
 	{
-		char *extra[] = {"-l", "0:0x50@0x60", "-e", "lm75@0x48", ctl_arg, NULL};
+		char *extra[] = {"-l", map, "-e", "lm75@0x48", ctl_arg, NULL};
 
 		if (daemon_start(fx->d, 1, extra)) {
 			daemon_print_log_tail(fx->d, 20);
@@ -169,10 +172,39 @@ static void test_host_faults(void **state)
 		     "\"errors\":1}]}");
 }
 
+/*
+ * A host device at 0x37, one of the ee1004 page-select addresses: adding an
+ * ee1004 at run time is refused as at start, and leaves nothing behind.
+ */
+static void test_host_blocks_spd(void **state)
+{
+	struct hfx *fx = *state;
+	uint8_t reg = 0x07, r[2];
+
+	expect_reply(fx->ctl, "{\"cmd\":\"add\",\"spec\":\"ee1004@0x51\"}",
+		     "{\"ok\":false,\"error\":\"'ee1004@0x51': address already in use (it answers "
+		     "at 0x51 and at 0x36, 0x37)\"}");
+	assert_int_equal(vf_i2c_read(fx->dev, 0x51, r, 1), -EIO);
+	assert_int_equal(vf_i2c_read(fx->dev, 0x36, r, 1), -EIO);
+	expect_reply(fx->ctl, "{\"cmd\":\"list\"}",
+		     "{\"ok\":true,\"devices\":["
+		     "{\"addr\":\"0x37\",\"model\":\"host\",\"bus\":\"shared\",\"adapter\":0,"
+		     "\"host_addr\":\"0x50\",\"ro\":false},"
+		     "{\"addr\":\"0x48\",\"model\":\"lm75\",\"bus\":\"shared\"}]}");
+	assert_int_equal(vf_i2c_write_read(fx->dev, 0x37, &reg, 1, r, 2), 0);
+	assert_int_equal(r[0], 0x57);
+	expect_reply(
+		fx->ctl, "{\"cmd\":\"remove\",\"addr\":\"0x37\"}",
+		"{\"ok\":false,\"error\":\"0x37 is a host device: only emulated devices can be "
+		"removed\"}");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_host_faults, setup, teardown),
+		cmocka_unit_test_prestate_setup_teardown(test_host_blocks_spd, setup, teardown,
+							 "0:0x50@0x37"),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
