@@ -677,7 +677,7 @@ char *control_handle_line(struct control_ctx *ctx, const char *line, size_t len)
 	id = r.req && json_is_object(r.req) ? json_object_get(r.req, "id") : NULL;
 	if (id && json_object_set(r.reply, "id", id))
 		goto out;
-	out = json_dumps(r.reply, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(10));
+	out = json_dumps(r.reply, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(15));
 out:
 	json_decref(r.reply);
 	json_decref(r.req);

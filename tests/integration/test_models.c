@@ -486,6 +486,14 @@ static void test_set_get_rtc(void **state)
 		"{\"ok\":true,\"model\":\"ds3231\"}");
 	expect_clock(fx->dev1, 123456789);
 	expect_clock(fx->dev, -30000000); /* the other bus's clock did not move */
+	/* get gives what set took, to the microsecond (15 significant digits, not 10) */
+	expect_reply(fx->ctl,
+		     "{\"cmd\":\"set\",\"guest\":1,\"addr\":\"0x68\",\"props\":{\"offset\":"
+		     "123456789.123456}}",
+		     "{\"ok\":true,\"model\":\"ds3231\"}");
+	expect_reply(fx->ctl, "{\"cmd\":\"get\",\"guest\":1,\"addr\":\"0x68\"}",
+		     "{\"ok\":true,\"props\":{\"offset\":123456789.123456},\"addr\":\"0x68\","
+		     "\"model\":\"ds3231\"}");
 
 	/* the guest writes 2030-01-02 03:04:05 (a Wednesday) to the DS1307 */
 	off = write_rtc_2030(fx, false);
@@ -523,7 +531,7 @@ static void test_halted_rtc(void **state)
 	msleep(1100);
 	assert_true(get_prop(fx->ctl, 0, "0x68", "offset") == off);
 	assert_int_equal(rtc_read(fx->dev), 1893553445);
-	/* 10.5 s later: get gives 10 significant digits, here 0.01 s, so not + 10 */
+	/* 10.5 s later (a half second clear of the whole one: get rounds to 15 digits) */
 	snprintf(line, sizeof(line),
 		 "{\"cmd\":\"set\",\"addr\":\"0x68\",\"props\":{\"offset\":%.3f}}", off + 10.5);
 	expect_reply(fx->ctl, line, "{\"ok\":true,\"model\":\"ds1307\"}");
