@@ -122,18 +122,6 @@ static int teardown(void **state)
 	return ret;
 }
 
-/* Whether the reply to line is exactly want (no assertion). */
-static bool reply_is(int fd, const char *line, const char *want)
-{
-	char *got = ctl_request(fd, line);
-	bool same = got && !strcmp(got, want);
-
-	if (!same)
-		printf("request %s\n  expected %s\n  got      %s\n", line, want, got ? got : "-");
-	free(got);
-	return same;
-}
-
 /* The reply to line starts with want. */
 static void expect_prefix(int fd, const char *line, const char *want)
 {

@@ -88,34 +88,12 @@ static int teardown(void **state)
 	return ret;
 }
 
-/* Whether the reply to line is exactly want (no assertion: for threads' frames). */
-static bool reply_is(int fd, const char *line, const char *want)
-{
-	char *got = ctl_request(fd, line);
-	bool same = got && !strcmp(got, want);
-
-	if (!same)
-		printf("request %s\n  expected %s\n  got      %s\n", line, want, got ? got : "-");
-	free(got);
-	return same;
-}
-
-/* One message at addr; returns its status. */
-static uint8_t msg1(struct vf_dev *dev, uint8_t addr, bool read, uint8_t *buf, uint32_t len)
-{
-	struct vf_i2c_msg m = {
-		.addr = addr, .flags = read ? VF_I2C_M_RD : 0, .len = len, .buf = buf};
-
-	assert_int_equal(vf_i2c_transfer(dev, &m, 1, 0, TMO), 1);
-	return m.status;
-}
-
 /* Selects a bank with a one-byte write at 0x36 / 0x37 (what Linux's ee1004 sends). */
 static void select_bank(struct vf_dev *dev, unsigned bank)
 {
 	uint8_t zero = 0;
 
-	assert_int_equal(msg1(dev, bank ? SPA1 : SPA0, false, &zero, 1), VIRTIO_I2C_MSG_OK);
+	assert_int_equal(msg_status(dev, bank ? SPA1 : SPA0, false, &zero, 1), VIRTIO_I2C_MSG_OK);
 }
 
 /* The byte at OFF of the selected bank of the SPD at addr. */
@@ -139,7 +117,7 @@ static uint8_t spa0_read(struct vf_dev *dev)
 {
 	uint8_t b;
 
-	return msg1(dev, SPA0, true, &b, 1);
+	return msg_status(dev, SPA0, true, &b, 1);
 }
 
 /*
@@ -156,14 +134,14 @@ static void test_spd_hotplug(void **state)
 
 	/* No SPD yet: nothing answers the page-select addresses. */
 	assert_int_equal(spa0_read(g0), VIRTIO_I2C_MSG_ERR);
-	assert_int_equal(msg1(g0, SPA1, false, &zero, 1), VIRTIO_I2C_MSG_ERR);
-	assert_int_equal(msg1(g0, 0x51, true, &b, 1), VIRTIO_I2C_MSG_ERR);
+	assert_int_equal(msg_status(g0, SPA1, false, &zero, 1), VIRTIO_I2C_MSG_ERR);
+	assert_int_equal(msg_status(g0, 0x51, true, &b, 1), VIRTIO_I2C_MSG_ERR);
 
 	expect_reply(fx->ctl, "{\"cmd\":\"add\",\"spec\":\"ee1004@0x51\"}",
 		     "{\"ok\":true,\"addr\":\"0x51\",\"model\":\"ee1004\"}");
 	/* Bank 0 (the first SPD: power-up state), erased memory. */
 	assert_int_equal(spa0_read(g0), VIRTIO_I2C_MSG_OK);
-	assert_int_equal(msg1(g0, SPA1, true, &b, 1), VIRTIO_I2C_MSG_ERR);
+	assert_int_equal(msg_status(g0, SPA1, true, &b, 1), VIRTIO_I2C_MSG_ERR);
 	assert_int_equal(spd_byte(g0, 0x51), 0xff);
 	spd_write(g0, 0x51, 0xa0);
 	select_bank(g1, 1);
@@ -213,7 +191,7 @@ static void test_spd_hotplug(void **state)
 
 	/* One goes: the other keeps its bank and answers; selects still work. */
 	expect_reply(fx->ctl, "{\"cmd\":\"remove\",\"addr\":\"0x51\"}", "{\"ok\":true}");
-	assert_int_equal(msg1(g0, 0x51, true, &b, 1), VIRTIO_I2C_MSG_ERR);
+	assert_int_equal(msg_status(g0, 0x51, true, &b, 1), VIRTIO_I2C_MSG_ERR);
 	assert_int_equal(spd_byte(g0, 0x52), 0xb1);
 	assert_int_equal(spa0_read(g1), VIRTIO_I2C_MSG_ERR);
 	select_bank(g1, 0);
@@ -222,15 +200,15 @@ static void test_spd_hotplug(void **state)
 
 	/* The last goes: 0x36/0x37 are absent again, for writes and reads. */
 	expect_reply(fx->ctl, "{\"cmd\":\"remove\",\"addr\":\"0x52\"}", "{\"ok\":true}");
-	assert_int_equal(msg1(g0, 0x52, true, &b, 1), VIRTIO_I2C_MSG_ERR);
+	assert_int_equal(msg_status(g0, 0x52, true, &b, 1), VIRTIO_I2C_MSG_ERR);
 	assert_int_equal(spa0_read(g0), VIRTIO_I2C_MSG_ERR);
-	assert_int_equal(msg1(g0, SPA0, false, &zero, 1), VIRTIO_I2C_MSG_ERR);
-	assert_int_equal(msg1(g1, SPA1, false, &zero, 1), VIRTIO_I2C_MSG_ERR);
+	assert_int_equal(msg_status(g0, SPA0, false, &zero, 1), VIRTIO_I2C_MSG_ERR);
+	assert_int_equal(msg_status(g1, SPA1, false, &zero, 1), VIRTIO_I2C_MSG_ERR);
 	expect_reply(fx->ctl, "{\"cmd\":\"remove\",\"addr\":\"0x36\"}",
 		     "{\"ok\":false,\"error\":\"no device at 0x36\"}");
 	/* The devices around were never disturbed. */
-	assert_int_equal(msg1(g0, 0x20, true, &b, 1), VIRTIO_I2C_MSG_OK);
-	assert_int_equal(msg1(g0, 0x50, true, &b, 1), VIRTIO_I2C_MSG_OK);
+	assert_int_equal(msg_status(g0, 0x20, true, &b, 1), VIRTIO_I2C_MSG_OK);
+	assert_int_equal(msg_status(g0, 0x50, true, &b, 1), VIRTIO_I2C_MSG_OK);
 
 	/* A new first SPD: bank 0, and the addresses are back. */
 	expect_reply(fx->ctl, "{\"cmd\":\"add\",\"spec\":\"ee1004@0x57\"}",
@@ -256,16 +234,16 @@ static void test_spd_occupied(void **state)
 	expect_reply(fx->ctl, "{\"cmd\":\"add\",\"spec\":\"ee1004@0x53\"}",
 		     "{\"ok\":false,\"error\":\"'ee1004@0x53': address already in use (it answers "
 		     "at 0x53 and at 0x36, 0x37)\"}");
-	assert_int_equal(msg1(fx->dev[0], 0x53, true, &b, 1), VIRTIO_I2C_MSG_ERR);
+	assert_int_equal(msg_status(fx->dev[0], 0x53, true, &b, 1), VIRTIO_I2C_MSG_ERR);
 	assert_int_equal(spa0_read(fx->dev[0]), VIRTIO_I2C_MSG_ERR);
-	assert_int_equal(msg1(fx->dev[0], SPA1, true, &b, 1), VIRTIO_I2C_MSG_OK); /* the stub */
+	assert_int_equal(msg_status(fx->dev[0], SPA1, true, &b, 1), VIRTIO_I2C_MSG_OK); /* the stub */
 	expect_reply(fx->ctl, "{\"cmd\":\"remove\",\"addr\":\"0x37\"}", "{\"ok\":true}");
 	expect_reply(fx->ctl, "{\"cmd\":\"add\",\"spec\":\"stub@0x36\"}",
 		     "{\"ok\":true,\"addr\":\"0x36\",\"model\":\"stub\"}");
 	expect_reply(fx->ctl, "{\"cmd\":\"add\",\"spec\":\"ee1004@0x53\"}",
 		     "{\"ok\":false,\"error\":\"'ee1004@0x53': address already in use (it answers "
 		     "at 0x53 and at 0x36, 0x37)\"}");
-	assert_int_equal(msg1(fx->dev[0], 0x53, true, &b, 1), VIRTIO_I2C_MSG_ERR);
+	assert_int_equal(msg_status(fx->dev[0], 0x53, true, &b, 1), VIRTIO_I2C_MSG_ERR);
 	expect_reply(fx->ctl, "{\"cmd\":\"remove\",\"addr\":\"0x36\"}", "{\"ok\":true}");
 
 	expect_reply(fx->ctl, "{\"cmd\":\"add\",\"spec\":\"ee1004@0x53\"}",

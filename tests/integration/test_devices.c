@@ -23,6 +23,7 @@
 #include <cmocka.h>
 
 #include "daemon.h"
+#include "test_assert.h"
 #include "vu_frontend.h"
 
 #define TMO	5000
@@ -405,6 +406,20 @@ static void read_file(const char *path, uint8_t *buf, size_t len, size_t expect_
 	close(fd);
 }
 
+/* Replaces the standard daemon of fx by one with `args`, and opens a guest on it. */
+static void restart_with(struct daemon_fx *fx, char *const args[])
+{
+	int code;
+
+	vf_dev_destroy(fx->dev);
+	fx->dev = NULL;
+	assert_int_equal(daemon_stop(fx->d, DAEMON_TIMEOUT_MS, &code), 0);
+	assert_int_equal(code, 0);
+	assert_int_equal(daemon_start(fx->d, 1, args), 0);
+	fx->dev = vf_dev_open(fx->path, NULL);
+	assert_non_null(fx->dev);
+}
+
 static void test_eeprom_file_persists(void **state)
 {
 	struct daemon_fx *fx = *state;
@@ -412,20 +427,13 @@ static void test_eeprom_file_persists(void **state)
 	char *args[] = {"-e", s02, "-e", s256, NULL};
 	uint8_t data[16], buf[256];
 	unsigned i;
-	int code;
 
 	/* replace the standard daemon by one with file-backed EEPROMs in the same dir */
-	vf_dev_destroy(fx->dev);
-	fx->dev = NULL;
-	assert_int_equal(daemon_stop(fx->d, DAEMON_TIMEOUT_MS, &code), 0);
-	assert_int_equal(code, 0);
 	snprintf(f02, sizeof(f02), "%s/ee02.bin", fx->d->dir);
 	snprintf(f256, sizeof(f256), "%s/ee256.bin", fx->d->dir);
 	snprintf(s02, sizeof(s02), "24c02@0x50,file=%s", f02);
 	snprintf(s256, sizeof(s256), "24c256@0x57,file=%s", f256);
-	assert_int_equal(daemon_start(fx->d, 1, args), 0);
-	fx->dev = vf_dev_open(fx->path, NULL);
-	assert_non_null(fx->dev);
+	restart_with(fx, args);
 
 	/* created erased, with the device's size */
 	read_file(f02, buf, 256, 256);
@@ -448,13 +456,7 @@ static void test_eeprom_file_persists(void **state)
 	ee_write(fx->dev, &ee24c256, 0x0040, data + 1, 4);
 
 	/* restart: the content comes back from the files */
-	vf_dev_destroy(fx->dev);
-	fx->dev = NULL;
-	assert_int_equal(daemon_stop(fx->d, DAEMON_TIMEOUT_MS, &code), 0);
-	assert_int_equal(code, 0);
-	assert_int_equal(daemon_start(fx->d, 1, args), 0);
-	fx->dev = vf_dev_open(fx->path, NULL);
-	assert_non_null(fx->dev);
+	restart_with(fx, args);
 	ee_read(fx->dev, &ee24c02, 0x20, buf, 0x20);
 	assert_memory_equal(buf, data, 8);
 	assert_all(buf + 8, 8, 0xff);
@@ -466,33 +468,6 @@ static void test_eeprom_file_persists(void **state)
 	assert_memory_equal(buf, data + 1, 4);
 	assert_int_equal(buf[4], 0xff);
 	fx->passed = true;
-}
-
-/* Replaces the standard daemon of fx by one with `args`, and opens a guest on it. */
-static void restart_with(struct daemon_fx *fx, char *const args[])
-{
-	int code;
-
-	vf_dev_destroy(fx->dev);
-	fx->dev = NULL;
-	assert_int_equal(daemon_stop(fx->d, DAEMON_TIMEOUT_MS, &code), 0);
-	assert_int_equal(code, 0);
-	assert_int_equal(daemon_start(fx->d, 1, args), 0);
-	fx->dev = vf_dev_open(fx->path, NULL);
-	assert_non_null(fx->dev);
-}
-
-/* Occurrences of needle in the daemon's log. */
-static unsigned log_count(const struct daemon *d, const char *needle)
-{
-	char *log = daemon_log(d), *p;
-	unsigned n = 0;
-
-	assert_non_null(log);
-	for (p = log; (p = strstr(p, needle)); p += strlen(needle))
-		n++;
-	free(log);
-	return n;
 }
 
 static void write_bytes(const char *path, uint8_t val, size_t n)
@@ -525,14 +500,14 @@ static void test_eeprom_file_replaced(void **state)
 
 	b = 0x11;
 	ee_write(fx->dev, &ee24c02, 0x00, &b, 1);
-	assert_int_equal(log_count(fx->d, "ee02.bin' was"), 0);
+	assert_int_equal(count_in_log(fx->d, "ee02.bin' was"), 0);
 
 	write_bytes(other, 0x00, 256);
 	assert_int_equal(rename(other, f02), 0);
 	b = 0x22;
 	ee_write(fx->dev, &ee24c02, 0x01, &b, 1);
 	ee_write(fx->dev, &ee24c02, 0x02, &b, 1);
-	assert_int_equal(log_count(fx->d, "24c02@0x50: '"), 1);
+	assert_int_equal(count_in_log(fx->d, "24c02@0x50: '"), 1);
 	assert_true(daemon_log_contains(
 		fx->d, "ee02.bin' was replaced by another file while in use: writes now go to "
 		       "the old file, which nothing will read; restart the daemon to use the "
@@ -547,7 +522,7 @@ static void test_eeprom_file_replaced(void **state)
 	/* the replacement deleted too: still orphaned, not said again */
 	assert_int_equal(unlink(f02), 0);
 	ee_write(fx->dev, &ee24c02, 0x03, &b, 1);
-	assert_int_equal(log_count(fx->d, "24c02@0x50: '"), 1);
+	assert_int_equal(count_in_log(fx->d, "24c02@0x50: '"), 1);
 	fx->passed = true;
 }
 
@@ -565,7 +540,7 @@ static void test_eeprom_file_deleted(void **state)
 	assert_int_equal(unlink(f02), 0);
 	ee_write(fx->dev, &ee24c02, 0x10, &b, 1);
 	ee_write(fx->dev, &ee24c02, 0x11, &b, 1);
-	assert_int_equal(log_count(fx->d, "ee02.bin' was deleted while in use"), 1);
+	assert_int_equal(count_in_log(fx->d, "ee02.bin' was deleted while in use"), 1);
 	ee_read(fx->dev, &ee24c02, 0x10, buf, 2);
 	assert_int_equal(buf[0], 0x33);
 	assert_int_equal(buf[1], 0x33);
@@ -632,16 +607,6 @@ static void test_eeprom_file_write_error_is_err(void **state)
 	fx->passed = true;
 }
 
-/* One message at addr; returns its status. */
-static uint8_t msg1(struct vf_dev *dev, uint16_t addr, bool read, uint8_t *buf, uint32_t len)
-{
-	struct vf_i2c_msg m = {
-		.addr = addr, .flags = read ? VF_I2C_M_RD : 0, .len = len, .buf = buf};
-
-	assert_int_equal(vf_i2c_transfer(dev, &m, 1, 0, TMO), 1);
-	return m.status;
-}
-
 /*
  * Two ee1004 (DDR4 SPD) on one bus: a write to 0x36/0x37 selects bank 0/1 of
  * both, a read at 0x36 is ACKed only in bank 0, a read at 0x37 never; each
@@ -659,15 +624,15 @@ static void test_ee1004_pages(void **state)
 	snprintf(s51, sizeof(s51), "ee1004@0x51,file=%s", f51);
 	restart_with(fx, args);
 
-	assert_int_equal(msg1(fx->dev, 0x36, true, &b, 1), VIRTIO_I2C_MSG_OK); /* bank 0 */
-	assert_int_equal(msg1(fx->dev, 0x37, true, &b, 1), VIRTIO_I2C_MSG_ERR);
+	assert_int_equal(msg_status(fx->dev, 0x36, true, &b, 1), VIRTIO_I2C_MSG_OK); /* bank 0 */
+	assert_int_equal(msg_status(fx->dev, 0x37, true, &b, 1), VIRTIO_I2C_MSG_ERR);
 	b = 0xa0;
 	ee_write(fx->dev, &spd, 0x10, &b, 1);
 	b = 0xb0;
 	ee_write(fx->dev, &spd2, 0x10, &b, 1);
 
-	assert_int_equal(msg1(fx->dev, 0x37, false, &zero, 1), VIRTIO_I2C_MSG_OK);
-	assert_int_equal(msg1(fx->dev, 0x36, true, &b, 1), VIRTIO_I2C_MSG_ERR); /* bank 1 */
+	assert_int_equal(msg_status(fx->dev, 0x37, false, &zero, 1), VIRTIO_I2C_MSG_OK);
+	assert_int_equal(msg_status(fx->dev, 0x36, true, &b, 1), VIRTIO_I2C_MSG_ERR); /* bank 1 */
 	ee_read(fx->dev, &spd, 0x10, &b, 1);
 	assert_int_equal(b, 0xff);
 	b = 0xa1;
@@ -675,8 +640,8 @@ static void test_ee1004_pages(void **state)
 	b = 0xb1;
 	ee_write(fx->dev, &spd2, 0x10, &b, 1);
 
-	assert_int_equal(msg1(fx->dev, 0x36, false, &zero, 1), VIRTIO_I2C_MSG_OK);
-	assert_int_equal(msg1(fx->dev, 0x36, true, &b, 1), VIRTIO_I2C_MSG_OK);
+	assert_int_equal(msg_status(fx->dev, 0x36, false, &zero, 1), VIRTIO_I2C_MSG_OK);
+	assert_int_equal(msg_status(fx->dev, 0x36, true, &b, 1), VIRTIO_I2C_MSG_OK);
 	ee_read(fx->dev, &spd, 0x10, &b, 1);
 	assert_int_equal(b, 0xa0);
 	ee_read(fx->dev, &spd2, 0x10, &b, 1);
@@ -729,8 +694,8 @@ static void test_eeprom_write_cycle(void **state)
 		ee_write(fx->dev, &ee24c02, 0x10, &data, 1);
 		assert_int_equal(vf_i2c_transfer(fx->dev, m, 2, 0, TMO), 2);
 		st_read = m[0].status;
-		st_probe = msg1(fx->dev, 0x50, false, NULL, 0);
-		st_write = msg1(fx->dev, 0x50, false, w, 2);
+		st_probe = msg_status(fx->dev, 0x50, false, NULL, 0);
+		st_write = msg_status(fx->dev, 0x50, false, w, 2);
 		ee_write(fx->dev, &ee24c32, 0x10, &other, 1);
 		t = monotonic_ms();
 		if (t - t0 >= 100) {

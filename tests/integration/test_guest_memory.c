@@ -131,7 +131,7 @@ static void truncate_and_poke(struct daemon_fx *fx, struct vf_dev *other, enum t
 	struct vf_dev *dev = vf_dev_open(fx->paths[0], NULL);
 	unsigned lines = count_in_log(fx->d, LOST_LINE);
 	size_t log_before;
-	int fds_before, fd, err;
+	int fds_before, fd;
 	uint64_t cut = 0;
 
 	assert_non_null(dev);
@@ -172,12 +172,7 @@ static void truncate_and_poke(struct daemon_fx *fx, struct vf_dev *other, enum t
 	} else {
 		assert_int_equal(eventfd_write(dev->vr.kick_fd, 1), 0);
 	}
-	err = vf_conn_wait_closed(dev->conn, TMO);
-	if (err)
-		printf("%s: connection not closed (%s)\n", what, strerror(-err));
-	assert_int_equal(err, 0);
-	vf_dev_destroy(dev);
-	assert_true(daemon_alive(fx->d));
+	expect_dev_closed(fx->d, dev, TMO, what);
 	assert_int_equal(count_in_log(fx->d, LOST_LINE), lines + 1);
 	/* That line and nothing else. */
 	{

@@ -85,14 +85,8 @@ static void expect_closed(struct daemon_fx *fx, struct vf_dev *dev, size_t log_b
 			  bool log_needed, const char *what)
 {
 	char *log;
-	int err;
 
-	err = vf_conn_wait_closed(dev->conn, TMO);
-	if (err)
-		printf("%s: connection not closed (%s)\n", what, strerror(-err));
-	assert_int_equal(err, 0);
-	vf_dev_destroy(dev);
-	assert_true(daemon_alive(fx->d));
+	expect_dev_closed(fx->d, dev, TMO, what);
 	if (log_needed) {
 		log = daemon_log(fx->d);
 		assert_non_null(log);
