@@ -562,27 +562,31 @@ static int poll_ring(void *arg)
 	}
 }
 
-/* Serves one connection until it ends. Returns false if the daemon is shutting down. */
-static bool serve_connection(struct guest_socket *gs, int conn)
+/*
+ * Serves one connection until it ends, in the epoll set ep (owned, closed
+ * here; -1 if it could not be made, errno saying why). Returns false if the
+ * daemon is shutting down.
+ */
+static bool serve_connection(struct guest_socket *gs, int conn, int ep)
 {
 	struct kick_watch kw = {.fd = -1};
+	int err = ep < 0 ? -errno : 0;
 	struct poll_window pw;
 	struct vu_dev dev;
 	bool keep_going = true;
-	int ep, err = 0;
 
+	if (!err && (watch_add(ep, gs->quit_fd, W_QUIT) < 0 || watch_add(ep, conn, W_CONN) < 0 ||
+		     (gs->listen_fd >= 0 && watch_add(ep, gs->listen_fd, W_LISTEN) < 0)))
+		err = -errno;
 	vu_dev_init(&dev, gs->name, conn, gs->bus);
 	dev.mem.max_mapped = gs->max_guest_memory;
 	log_info("%s: VMM connected", gs->name);
 	poll_window_init(&pw, gs->poll_max_ns);
-	ep = epoll_create1(EPOLL_CLOEXEC);
 	kw.ep = ep;
 	dev.kick_watch = kick_watch_hook;
 	dev.kick_watch_ctx = &kw;
-	if (ep < 0 || watch_add(ep, gs->quit_fd, W_QUIT) < 0 || watch_add(ep, conn, W_CONN) < 0 ||
-	    (gs->listen_fd >= 0 && watch_add(ep, gs->listen_fd, W_LISTEN) < 0)) {
-		err = -errno;
-		log_err("%s: closing connection: cannot watch it: %s", gs->name, strerror(errno));
+	if (err) {
+		log_err("%s: closing connection: cannot watch it: %s", gs->name, strerror(-err));
 		goto out;
 	}
 	for (;;) {
@@ -697,7 +701,7 @@ static void serve_once(struct guest_socket *gs)
 	int conn = gs->conn_fd;
 
 	gs->conn_fd = -1; /* the connection owns it from here */
-	if (serve_connection(gs, conn)) {
+	if (serve_connection(gs, conn, epoll_create1(EPOLL_CLOEXEC))) {
 		__atomic_store_n(&gs->hung_up, true, __ATOMIC_SEQ_CST);
 		pthread_kill(gs->main_thread, SIGTERM);
 	}
@@ -721,7 +725,7 @@ static void serve_listening(struct guest_socket *gs)
 			{.fd = gs->quit_fd, .events = POLLIN},
 			{.fd = gs->listen_fd, .events = POLLIN},
 		};
-		int conn;
+		int conn, ep;
 
 		if (poll(pfd, 2, -1) < 0) {
 			if (errno == EINTR)
@@ -731,21 +735,30 @@ static void serve_listening(struct guest_socket *gs)
 		}
 		if (pfd[0].revents)
 			return;
-		conn = accept4(gs->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-		if (conn < 0 && out_of_fds(errno)) {
-			/* The VMM stays queued; it is served once fds are free again. */
-			note_accept_failure(gs, errno);
-			if (wait_quit(gs, ACCEPT_BACKOFF_MS))
-				return;
-			continue;
-		}
+		/*
+		 * The connection's epoll set first: out of fds, the VMM then stays
+		 * queued as when accept() fails, rather than being accepted and
+		 * dropped for want of it.
+		 */
+		ep = epoll_create1(EPOLL_CLOEXEC);
+		conn = ep < 0 ? -1 : accept4(gs->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 		if (conn < 0) {
-			if (errno != EINTR && errno != ECONNABORTED && errno != EAGAIN)
-				log_warn("%s: accept: %s", gs->name, strerror(errno));
+			int e = errno;
+
+			if (ep >= 0)
+				close(ep);
+			if (out_of_fds(e)) {
+				/* The VMM stays queued; it is served once fds are free again. */
+				note_accept_failure(gs, e);
+				if (wait_quit(gs, ACCEPT_BACKOFF_MS))
+					return;
+			} else if (e != EINTR && e != ECONNABORTED && e != EAGAIN) {
+				log_warn("%s: accept: %s", gs->name, strerror(e));
+			}
 			continue;
 		}
 		note_accept_success(gs);
-		if (!serve_connection(gs, conn))
+		if (!serve_connection(gs, conn, ep))
 			return;
 	}
 }

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -548,6 +549,61 @@ static void test_fd_exhaustion(void **state)
 }
 
 /* Without the fd limit in the way, no warning. */
+/* The lowest fd number free in the daemon: the one its next open/accept gets. */
+static int lowest_free_fd(const struct daemon *d)
+{
+	char path[64];
+
+	for (int fd = 0;; fd++) {
+		snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)d->pid, fd);
+		if (access(path, F_OK))
+			return fd;
+	}
+}
+
+/*
+ * Room for exactly one more fd when a VMM connects: serving it needs two (the
+ * connection and its epoll set). The VMM must stay queued, as when accept()
+ * itself fails, and be served once fds are free, not be accepted and dropped.
+ */
+static void test_one_fd_left(void **state)
+{
+	struct daemon_dir_fx *fx = *state;
+	char *args[] = {"-v", "-e", "stub@0x20", NULL}; /* -v: "VMM connected" is logged */
+	struct rlimit rl, tight;
+	struct vf_conn *conn;
+	char path[160];
+	uint64_t features = 0;
+
+	assert_int_equal(daemon_start(fx->d, 1, args), 0);
+	assert_int_equal(prlimit(fx->d->pid, RLIMIT_NOFILE, NULL, &rl), 0);
+	tight = rl;
+	tight.rlim_cur = (rlim_t)lowest_free_fd(fx->d) + 1;
+	assert_int_equal(prlimit(fx->d->pid, RLIMIT_NOFILE, &tight, NULL), 0);
+	daemon_sock_path(fx->d, 0, path, sizeof(path));
+	conn = vf_conn_connect(path, TMO);
+	assert_non_null(conn);
+	assert_true(daemon_wait_log(fx->d, "vi2c.sock0: cannot accept a VMM connection", TMO));
+	msleep(300); /* three more tries */
+	assert_false(daemon_log_contains(fx->d, "cannot watch it"));
+	assert_false(daemon_log_contains(fx->d, "VMM connected"));
+	/* fds again: it is served (it waited in the listen queue). */
+	assert_int_equal(prlimit(fx->d->pid, RLIMIT_NOFILE, &rl, NULL), 0);
+	assert_true(daemon_wait_log(fx->d, "vi2c.sock0: VMM connected", TMO));
+	assert_int_equal(vf_conn_send(conn, VHOST_USER_GET_FEATURES, VHOST_USER_VERSION, NULL, 0,
+				      NULL, 0),
+			 0);
+	assert_int_equal(vf_conn_recv_reply(conn, VHOST_USER_GET_FEATURES, &features,
+					    sizeof(features), TMO),
+			 0);
+	assert_true(features & (1ull << 32)); /* VIRTIO_F_VERSION_1 */
+	vf_conn_close(conn);
+	fx->passed = true;
+	assert_int_equal(daemon_finish(fx->d, true), 0);
+	fx->d = daemon_new();
+	assert_non_null(fx->d);
+}
+
 static void test_fd_limit_fits(void **state)
 {
 	struct daemon_dir_fx *fx = *state;
@@ -673,6 +729,7 @@ int main(void)
 		T(test_exit_keeps_foreign_socket),
 		T(test_fd_exhaustion),
 		T(test_fd_limit_fits),
+		T(test_one_fd_left),
 		T(test_eeprom_file_wrong_size),
 		T(test_eeprom_file_unwritable),
 		T(test_thread_start_failure),
