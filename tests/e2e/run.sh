@@ -338,14 +338,15 @@ scenario_models() {
 # and checked (bounded by the boot timeout).
 models_helper() {
 	python3 - "$tmp/ctl" "$boot_timeout" "$tmp/params" "$here" <<-'EOF'
-		import sys, time
+		import sys
 		sys.path.insert(0, sys.argv[4])
 		from ctl import Control
 		# The values: the guest's parameters (SET_*: what the guest must read
 		# after step 1, in the drivers' units; GUEST_*: the RTC offsets it writes).
 		par = dict(l.strip().split("=", 1) for l in open(sys.argv[3]) if "=" in l)
 		num = lambda k: float(par[k].strip('"'))
-		req = Control(sys.argv[1]).request
+		ctl = Control(sys.argv[1])
+		req = ctl.request
 		def sets(guest, addr, props):
 		    return req(cmd="set", guest=guest, addr=addr, props=props)["ok"]
 		def near(guest, addr, prop, want, tol):
@@ -378,25 +379,7 @@ models_helper() {
 		def g1_step2():
 		    return near(1, "0x68", "offset", num("GUEST_RTC3231_OFFSET"), 2)
 		steps = {0: [g0_step1, g0_step2], 1: [g1_step1, g1_step2]}
-		done = {0: 0, 1: 0}
-		ok = True
-		end = time.time() + float(sys.argv[2])
-		while any(done[g] < len(steps[g]) for g in steps) and time.time() < end:
-		    for g in steps:
-		        if done[g] == len(steps[g]):
-		            continue
-		        rep = req(quiet=True, cmd="get", guest=g, addr="0x40", props=["reg:0x00"])
-		        step = int(rep["props"]["reg:0x00"])
-		        if step == done[g] + 1:
-		            good = steps[g][step - 1]()
-		            ok = ok and good
-		            req(cmd="set", guest=g, addr="0x40", props={"reg:0x01": step if good else 0xee})
-		            done[g] = step
-		    time.sleep(0.1)
-		for g in steps:
-		    if done[g] < len(steps[g]):
-		        print("host: guest %d asked for %d of %d steps" % (g, done[g], len(steps[g])))
-		sys.exit(0 if ok and all(done[g] == len(steps[g]) for g in steps) else 1)
+		sys.exit(0 if ctl.take_turns(steps, float(sys.argv[2])) else 1)
 	EOF
 }
 
@@ -473,28 +456,15 @@ scenario_control() {
 # it in register 1. Exits 0 once both steps are done (120 s at most).
 control_helper() {
 	python3 - "$tmp/ctl" "$here" <<-'EOF'
-		import sys, time
+		import sys
 		sys.path.insert(0, sys.argv[2])
 		from ctl import Control
 		ctl = Control(sys.argv[1])
-		def req(**r):
-		    rep = ctl.request(**r)
-		    if not rep["ok"]:
-		        sys.exit(1)
-		    return rep
-		steps = {1: dict(cmd="set", addr="0x48", props={"temp": 30.5}),
-		         2: dict(cmd="fault", addr="0x1c", kind="nack", count=1)}
-		done = 0
-		end = time.time() + 120
-		while done < 2 and time.time() < end:
-		    rep = ctl.request(quiet=True, cmd="get", addr="0x40", props=["reg:0x00"])
-		    step = int(rep["props"]["reg:0x00"])
-		    if step == done + 1:
-		        req(**steps[step])
-		        req(cmd="set", addr="0x40", props={"reg:0x01": step})
-		        done = step
-		    time.sleep(0.1)
-		sys.exit(0 if done == 2 else 1)
+		def step(**r):
+		    return lambda: ctl.request(**r)["ok"]
+		steps = {0: [step(cmd="set", addr="0x48", props={"temp": 30.5}),
+		             step(cmd="fault", addr="0x1c", kind="nack", count=1)]}
+		sys.exit(0 if ctl.take_turns(steps, 120) else 1)
 	EOF
 }
 
@@ -528,30 +498,17 @@ scenario_ee1004_hotplug() {
 # step 3 removes 0x51. Exits 0 once the three are done (120 s at most).
 spd_hotplug_helper() {
 	python3 - "$tmp/ctl" "$here" "$tmp" <<-'EOF'
-		import sys, time
+		import sys
 		sys.path.insert(0, sys.argv[2])
 		from ctl import Control
 		ctl = Control(sys.argv[1])
 		tmp = sys.argv[3]
-		def req(**r):
-		    rep = ctl.request(**r)
-		    if not rep["ok"]:
-		        sys.exit(1)
-		    return rep
-		steps = {1: dict(cmd="add", spec="ee1004@0x51,file=%s/spd51.bin" % tmp),
-		         2: dict(cmd="add", spec="ee1004@0x52,file=%s/spd52.bin" % tmp),
-		         3: dict(cmd="remove", addr="0x51")}
-		done = 0
-		end = time.time() + 120
-		while done < 3 and time.time() < end:
-		    rep = ctl.request(quiet=True, cmd="get", addr="0x40", props=["reg:0x00"])
-		    step = int(rep["props"]["reg:0x00"])
-		    if step == done + 1:
-		        req(**steps[step])
-		        req(cmd="set", addr="0x40", props={"reg:0x01": step})
-		        done = step
-		    time.sleep(0.1)
-		sys.exit(0 if done == 3 else 1)
+		def step(**r):
+		    return lambda: ctl.request(**r)["ok"]
+		steps = {0: [step(cmd="add", spec="ee1004@0x51,file=%s/spd51.bin" % tmp),
+		             step(cmd="add", spec="ee1004@0x52,file=%s/spd52.bin" % tmp),
+		             step(cmd="remove", addr="0x51")]}
+		sys.exit(0 if ctl.take_turns(steps, 120) else 1)
 	EOF
 }
 
