@@ -240,6 +240,27 @@ int daemon_start(struct daemon *d, unsigned count, char *const extra[])
 	return 0;
 }
 
+int daemon_start_ctl(struct daemon *d, unsigned count, char *const extra[], char *ctl_path,
+		     size_t len)
+{
+	char arg[200], *args[64];
+	unsigned n = 0;
+	int err;
+
+	snprintf(ctl_path, len, "%s/ctl", d->dir);
+	snprintf(arg, sizeof(arg), "--control=%s", ctl_path);
+	for (unsigned i = 0; extra && extra[i] && n < 62; i++)
+		args[n++] = extra[i];
+	args[n++] = arg;
+	args[n] = NULL;
+	err = daemon_start(d, count, args);
+	if (err) {
+		printf("daemon_start: %s\n", strerror(-err));
+		daemon_print_log_tail(d, 20);
+	}
+	return err;
+}
+
 static int reap(struct daemon *d, int options, int *exit_code)
 {
 	int st;

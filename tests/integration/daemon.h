@@ -48,6 +48,12 @@ int daemon_spawn(struct daemon *d, char *const argv[]);
  * extra may be NULL. On failure the daemon is killed.
  */
 int daemon_start(struct daemon *d, unsigned count, char *const extra[]);
+/*
+ * daemon_start with --control=<dir>/ctl after extra; that path goes to
+ * ctl_path. On failure the log tail is printed too.
+ */
+int daemon_start_ctl(struct daemon *d, unsigned count, char *const extra[], char *ctl_path,
+		     size_t len);
 /* Waits until the daemon listens on path (seen in /proc: no probe connection). */
 int daemon_wait_socket(struct daemon *d, const char *path, int timeout_ms);
 

@@ -66,8 +66,7 @@ static int setup(void **state)
 {
 	struct fx *fx = calloc(1, sizeof(*fx));
 	char map_arg[200];
-	char ctl_arg[200];
-	int err;
+	char *extra[] = {DAEMON_STD_DEVICES, "-e", map_arg, "--socket-mode=0640", NULL};
 
 	if (!fx)
 		return -1;
@@ -75,19 +74,9 @@ static int setup(void **state)
 	if (!fx->d)
 		return -1;
 	snprintf(fx->map_path, sizeof(fx->map_path), "%s/map.json", fx->d->dir);
-	snprintf(fx->ctl_path, sizeof(fx->ctl_path), "%s/ctl", fx->d->dir);
 	write_file(fx->map_path, map_json);
 	snprintf(map_arg, sizeof(map_arg), "regmap@0x40,map=%s", fx->map_path);
-	snprintf(ctl_arg, sizeof(ctl_arg), "--control=%s", fx->ctl_path);
-	{
-		char *extra[] = {DAEMON_STD_DEVICES,   "-e", map_arg, ctl_arg,
-				 "--socket-mode=0640", NULL};
-
-		err = daemon_start(fx->d, 2, extra);
-	}
-	if (err) {
-		printf("daemon_start: %s\n", strerror(-err));
-		daemon_print_log_tail(fx->d, 20);
+	if (daemon_start_ctl(fx->d, 2, extra, fx->ctl_path, sizeof(fx->ctl_path))) {
 		daemon_free(fx->d);
 		free(fx);
 		return -1;
@@ -676,18 +665,12 @@ static void test_bad_input(void **state)
 static void test_guest_buses(void **state)
 {
 	struct daemon_dir_fx *dfx = *state;
-	char ctl[160], ctl_arg[200], p0[160], p1[160];
+	char *extra[] = {"-e", "lm75@0x48", "--guest", "1", "-e", "lm75@0x48,temp=50", NULL};
+	char ctl[160], p0[160], p1[160];
 	struct vf_dev *g0, *g1;
 	int fd;
 
-	snprintf(ctl, sizeof(ctl), "%s/ctl", dfx->d->dir);
-	snprintf(ctl_arg, sizeof(ctl_arg), "--control=%s", ctl);
-	{
-		char *extra[] = {"-e", "lm75@0x48",	    "--guest", "1",
-				 "-e", "lm75@0x48,temp=50", ctl_arg,   NULL};
-
-		assert_int_equal(daemon_start(dfx->d, 2, extra), 0);
-	}
+	assert_int_equal(daemon_start_ctl(dfx->d, 2, extra, ctl, sizeof(ctl)), 0);
 	fd = ctl_connect(ctl, TMO);
 	assert_true(fd >= 0);
 	daemon_sock_path(dfx->d, 0, p0, sizeof(p0));

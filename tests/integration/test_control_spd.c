@@ -42,22 +42,16 @@ struct fx {
 static int setup(void **state)
 {
 	struct fx *fx = calloc(1, sizeof(*fx));
-	char ctl_arg[200], path[160];
+	char *extra[] = {"-e", "24c02@0x50", "-e", "stub@0x20", NULL};
+	char path[160];
 	struct vf_dev_opts opts;
 
 	if (!fx || !(fx->d = daemon_new()))
 		return -1;
-	snprintf(fx->ctl_path, sizeof(fx->ctl_path), "%s/ctl", fx->d->dir);
-	snprintf(ctl_arg, sizeof(ctl_arg), "--control=%s", fx->ctl_path);
-	{
-		char *extra[] = {"-e", "24c02@0x50", "-e", "stub@0x20", ctl_arg, NULL};
-
-		if (daemon_start(fx->d, 2, extra)) {
-			daemon_print_log_tail(fx->d, 20);
-			daemon_free(fx->d);
-			free(fx);
-			return -1;
-		}
+	if (daemon_start_ctl(fx->d, 2, extra, fx->ctl_path, sizeof(fx->ctl_path))) {
+		daemon_free(fx->d);
+		free(fx);
+		return -1;
 	}
 	/* 8 descriptors: the busy guests' 5-message transfers fit in the ring as one group. */
 	vf_dev_opts_default(&opts);

@@ -40,7 +40,8 @@ static int setup(void **state)
 {
 	struct hfx *fx = calloc(1, sizeof(*fx));
 	char *map = *state ? *state : "0:0x50@0x60";
-	char conf[160], ctl[160], ctl_arg[200], path[160];
+	char conf[160], ctl[160], path[160];
+	char *extra[] = {"-l", map, "-e", "lm75@0x48", NULL};
 	FILE *f;
 
 	if (!fx || !(fx->d = daemon_new()))
@@ -54,16 +55,8 @@ static int setup(void **state)
 		fx->d->dir, fx->d->dir, fx->shim_log);
 	fclose(f);
 	setenv("VI2C_SHIM_CONFIG", conf, 1);
-	snprintf(ctl, sizeof(ctl), "%s/ctl", fx->d->dir);
-	snprintf(ctl_arg, sizeof(ctl_arg), "--control=%s", ctl);
-	{
-		char *extra[] = {"-l", map, "-e", "lm75@0x48", ctl_arg, NULL};
-
-		if (daemon_start(fx->d, 1, extra)) {
-			daemon_print_log_tail(fx->d, 20);
-			return -1;
-		}
-	}
+	if (daemon_start_ctl(fx->d, 1, extra, ctl, sizeof(ctl)))
+		return -1;
 	daemon_sock_path(fx->d, 0, path, sizeof(path));
 	fx->dev = vf_dev_open(path, NULL);
 	fx->ctl = ctl_connect(ctl, TMO);

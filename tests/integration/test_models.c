@@ -42,8 +42,16 @@ struct fx {
 static int setup(void **state)
 {
 	struct fx *fx = calloc(1, sizeof(*fx));
-	char ctl_arg[200];
-	int err;
+	char *args[] = {"-e",	   "tmp102@0x48,temp=-12.125",
+			"-e",	   "jc42@0x18,temp=36.75",
+			"-e",	   "sht3x@0x44,temp=23.4,humidity=56.7",
+			"-e",	   "ads1015@0x4a,ain0=1.234",
+			"-e",	   "bmp280@0x76",
+			"-e",	   "pca9555@0x20,inputs=0xa5a5",
+			"-e",	   "ds1307@0x68,offset=3600",
+			"--guest", "1",
+			"-e",	   "ds3231@0x68,offset=-7200.5",
+			NULL};
 
 	if (!fx)
 		return -1;
@@ -53,25 +61,7 @@ static int setup(void **state)
 		free(fx);
 		return -1;
 	}
-	snprintf(fx->ctl_path, sizeof(fx->ctl_path), "%s/ctl", fx->d->dir);
-	snprintf(ctl_arg, sizeof(ctl_arg), "--control=%s", fx->ctl_path);
-	{
-		char *args[] = {"-e",	   "tmp102@0x48,temp=-12.125",
-				"-e",	   "jc42@0x18,temp=36.75",
-				"-e",	   "sht3x@0x44,temp=23.4,humidity=56.7",
-				"-e",	   "ads1015@0x4a,ain0=1.234",
-				"-e",	   "bmp280@0x76",
-				"-e",	   "pca9555@0x20,inputs=0xa5a5",
-				"-e",	   "ds1307@0x68,offset=3600",
-				"--guest", "1",
-				"-e",	   "ds3231@0x68,offset=-7200.5",
-				ctl_arg,   NULL};
-
-		err = daemon_start(fx->d, 2, args);
-	}
-	if (err) {
-		printf("daemon_start: %s\n", strerror(-err));
-		daemon_print_log_tail(fx->d, 20);
+	if (daemon_start_ctl(fx->d, 2, args, fx->ctl_path, sizeof(fx->ctl_path))) {
 		daemon_free(fx->d);
 		free(fx);
 		return -1;
