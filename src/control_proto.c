@@ -41,6 +41,13 @@ static __attribute__((format(printf, 2, 3))) int fail(struct request *r, const c
 	return -EINVAL;
 }
 
+/* A command aimed at a shared address (-EBUSY from i2c_bus): instead says where to aim it. */
+static int fail_shared(struct request *r, unsigned addr, const char *instead)
+{
+	return fail(r, "0x%02x is a page-select address answered by every ee1004 on the bus: %s",
+		    addr, instead);
+}
+
 /* Adds member key (stolen reference); false on out of memory. */
 static bool put(json_t *obj, const char *key, json_t *val)
 {
@@ -288,10 +295,7 @@ static int no_emul(struct request *r, int ret, unsigned addr)
 		return fail(r, "0x%02x is a host device: only emulated devices have properties",
 			    addr);
 	if (ret == -EBUSY)
-		return fail(r,
-			    "0x%02x is a page-select address answered by every ee1004 on the bus: "
-			    "the ee1004 devices have the properties",
-			    addr);
+		return fail_shared(r, addr, "the ee1004 devices have the properties");
 	return ret;
 }
 
@@ -473,10 +477,7 @@ static int cmd_remove(struct request *r)
 		return fail(r, "0x%02x is a host device: only emulated devices can be removed",
 			    addr);
 	if (ret == -EBUSY)
-		return fail(r,
-			    "0x%02x is a page-select address answered by every ee1004 on the bus: "
-			    "remove those instead (it goes with the last one)",
-			    addr);
+		return fail_shared(r, addr, "remove those instead (it goes with the last one)");
 	return ret;
 }
 
@@ -520,10 +521,7 @@ static int cmd_fault(struct request *r)
 	if (ret == -ENOENT)
 		return fail(r, "no device at 0x%02x", addr);
 	if (ret == -EBUSY)
-		return fail(r,
-			    "0x%02x is a page-select address answered by every ee1004 on the bus: "
-			    "give the fault to an ee1004",
-			    addr);
+		return fail_shared(r, addr, "give the fault to an ee1004");
 	if (ret)
 		return fail(r, "invalid fault");
 	return 0;
